@@ -1,0 +1,62 @@
+//! The `kiyome` command: parses arguments, calls the libraries, prints and writes reports.
+//!
+//! Exit codes, like virus scanners: 0 everything released / clean / verified; 1 something was
+//! blocked, a leak or a dangerous factor was found, or a verification failed; 2 usage error,
+//! unreadable input or internal error.
+
+mod cmd;
+mod human;
+mod io;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// kiyome (清め): file sanitization, true redaction and crypto-erase for the LGWAN gateway.
+#[derive(Parser)]
+#[command(name = "kiyome", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Report dangerous factors and hidden information; change nothing (危険因子の確認).
+    Inspect(cmd::inspect::Args),
+    /// List every finding code with its severity and meaning.
+    Findings(cmd::findings::Args),
+}
+
+/// The outcome of a command, mapped to the process exit code in one place.
+pub enum Outcome {
+    /// Everything released, clean or verified (exit 0).
+    Clean,
+    /// Something blocked, found or failed verification (exit 1).
+    Flagged,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let result = match cli.command {
+        Command::Inspect(a) => cmd::inspect::run(a),
+        Command::Findings(a) => cmd::findings::run(a),
+    };
+    match result {
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::Flagged) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("kiyome: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

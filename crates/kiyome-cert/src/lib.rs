@@ -1,0 +1,2 @@
+//! kiyome-cert.
+#![forbid(unsafe_code)]

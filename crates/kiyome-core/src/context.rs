@@ -1,0 +1,100 @@
+//! The context handed to every format handler: budget, depth and the way back into the
+//! engine for nested files.
+
+use crate::{Budget, Error, FileReport, Finding, LimitKind};
+
+/// Lets a format handler hand an embedded file (archive member, OLE object, attachment) back
+/// to the engine, which detects its kind and inspects it with the right handler.
+pub trait Nested: Sync {
+    /// Inspects `data`, found at `name` inside the current file, one level deeper.
+    fn inspect_nested(&self, name: &str, data: &[u8], ctx: &Ctx<'_>) -> FileReport;
+}
+
+/// A [`Nested`] that does not recurse: every embedded file is reported as not inspected.
+/// Useful in format-crate unit tests.
+pub struct NoNesting;
+
+impl Nested for NoNesting {
+    fn inspect_nested(&self, name: &str, data: &[u8], _ctx: &Ctx<'_>) -> FileReport {
+        let det = crate::sniff(data, Some(name));
+        let mut r = FileReport::new(name, data, &det);
+        r.findings.push(
+            Finding::new("unsupported", crate::Severity::Medium, name)
+                .detail("nested file not inspected"),
+        );
+        r
+    }
+}
+
+/// Per-input context: shared budget, current depth, and the nested-file hook.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    /// The budget shared by everything parsed for the top-level input.
+    pub budget: &'a Budget,
+    /// Nesting depth of the file being handled (0 for the top-level input).
+    pub depth: u32,
+    /// The engine, for nested files.
+    pub nested: &'a dyn Nested,
+}
+
+impl<'a> Ctx<'a> {
+    /// A context for a top-level input.
+    pub fn new(budget: &'a Budget, nested: &'a dyn Nested) -> Self {
+        Ctx {
+            budget,
+            depth: 0,
+            nested,
+        }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &crate::Limits {
+        self.budget.limits()
+    }
+
+    /// The context one level deeper, or a depth-limit error.
+    pub fn deeper(&self) -> Result<Ctx<'a>, Error> {
+        let depth = self.depth + 1;
+        let max = self.limits().max_depth;
+        if depth > max {
+            return Err(Error::limit(LimitKind::Depth, depth as u64, max as u64));
+        }
+        Ok(Ctx { depth, ..*self })
+    }
+
+    /// Inspects a nested file one level deeper; past the depth limit, returns a report that
+    /// carries the `limit.depth` finding instead.
+    pub fn inspect_nested(&self, name: &str, data: &[u8]) -> FileReport {
+        match self.deeper() {
+            Ok(inner) => self.nested.inspect_nested(name, data, &inner),
+            Err(e) => {
+                let det = crate::sniff(data, Some(name));
+                let mut r = FileReport::new(name, data, &det);
+                r.findings.push(Finding::from_error(&e, name));
+                r.block(e.code());
+                r
+            }
+        }
+    }
+}
+
+/// What an inspect handler collects. Findings gathered before an error are kept.
+#[derive(Debug, Default)]
+pub struct Inspection {
+    /// Findings so far.
+    pub findings: Vec<Finding>,
+    /// Reports of nested files.
+    pub children: Vec<FileReport>,
+}
+
+impl Inspection {
+    /// Adds a finding.
+    pub fn add(&mut self, f: Finding) {
+        self.findings.push(f);
+    }
+
+    /// Whether a finding with this code was added.
+    pub fn has(&self, code: &str) -> bool {
+        self.findings.iter().any(|f| f.code == code)
+    }
+}

@@ -1,0 +1,2 @@
+//! kiyome-erase.
+#![forbid(unsafe_code)]

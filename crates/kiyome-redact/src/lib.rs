@@ -1,0 +1,2 @@
+//! kiyome-redact.
+#![forbid(unsafe_code)]
