@@ -1,13 +1,32 @@
 //! The context handed to every format handler: budget, depth and the way back into the
 //! engine for nested files.
 
-use crate::{Budget, Error, FileReport, Finding, LimitKind};
+use crate::{Budget, Error, FileReport, Finding, Kind, LimitKind};
 
 /// Lets a format handler hand an embedded file (archive member, OLE object, attachment) back
 /// to the engine, which detects its kind and inspects it with the right handler.
 pub trait Nested: Sync {
     /// Inspects `data`, found at `name` inside the current file, one level deeper.
     fn inspect_nested(&self, name: &str, data: &[u8], ctx: &Ctx<'_>) -> FileReport;
+
+    /// Sanitizes `data`, found at `name` inside the current file, by the engine's policy for
+    /// its kind (disarm, text, image-pdf or block), one level deeper. Returns the member's
+    /// report and, when it was released, the rebuilt bytes.
+    fn sanitize_nested(
+        &self,
+        name: &str,
+        data: &[u8],
+        ctx: &Ctx<'_>,
+    ) -> (FileReport, Option<Disarmed>);
+}
+
+/// The rebuilt output of a handler: bytes and the kind they are (`docm` input → `docx` output).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disarmed {
+    /// The rebuilt file.
+    pub data: Vec<u8>,
+    /// Its kind.
+    pub kind: Kind,
 }
 
 /// A [`Nested`] that does not recurse: every embedded file is reported as not inspected.
@@ -74,6 +93,15 @@ impl<'a> Ctx<'a> {
                 r.block(e.code());
                 r
             }
+        }
+    }
+
+    /// Sanitizes a nested file one level deeper; past the depth limit, the member is blocked
+    /// with `limit.depth`.
+    pub fn sanitize_nested(&self, name: &str, data: &[u8]) -> (FileReport, Option<Disarmed>) {
+        match self.deeper() {
+            Ok(inner) => self.nested.sanitize_nested(name, data, &inner),
+            Err(_) => (self.inspect_nested(name, data), None),
         }
     }
 }

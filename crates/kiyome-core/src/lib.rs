@@ -30,7 +30,7 @@ mod sniff;
 pub use budget::Budget;
 pub use charset::Charset;
 pub use codes::CodeInfo;
-pub use context::{Ctx, Inspection, Nested, NoNesting};
+pub use context::{Ctx, Disarmed, Inspection, Nested, NoNesting};
 pub use error::Error;
 pub use hash::sha256_hex;
 pub use kind::{Kind, KindClass};

@@ -2,8 +2,8 @@
 
 use crate::Engine;
 use kiyome_core::{
-    Action, Budget, CodeInfo, Ctx, Error, FileReport, Finding, Inspection, Kind, KindClass,
-    LimitKind, Method, Nested, Severity, Verdict, codes::CORE_CODES, sniff,
+    Action, Budget, CodeInfo, Ctx, Disarmed, Error, FileReport, Finding, Inspection, Kind,
+    KindClass, LimitKind, Method, Nested, Severity, Verdict, codes::CORE_CODES, sniff,
 };
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -100,6 +100,18 @@ impl Engine {
 impl Nested for Engine {
     fn inspect_nested(&self, name: &str, data: &[u8], ctx: &Ctx<'_>) -> FileReport {
         self.inspect_at(name, data, ctx)
+    }
+
+    fn sanitize_nested(
+        &self,
+        name: &str,
+        data: &[u8],
+        ctx: &Ctx<'_>,
+    ) -> (FileReport, Option<Disarmed>) {
+        // Until the sanitize pipeline lands, nested files are only inspected and never released.
+        let mut r = self.inspect_at(name, data, ctx);
+        r.block(r.reason.clone().unwrap_or_else(|| "unsupported".into()));
+        (r, None)
     }
 }
 
