@@ -41,7 +41,17 @@ impl Nested for NoNesting {
             Finding::new("unsupported", crate::Severity::Medium, name)
                 .detail("nested file not inspected"),
         );
+        r.block("unsupported");
         r
+    }
+
+    fn sanitize_nested(
+        &self,
+        name: &str,
+        data: &[u8],
+        ctx: &Ctx<'_>,
+    ) -> (FileReport, Option<Disarmed>) {
+        (self.inspect_nested(name, data, ctx), None)
     }
 }
 
