@@ -20,6 +20,7 @@ mod budget;
 pub mod charset;
 pub mod codes;
 mod context;
+pub mod corpus;
 mod error;
 mod hash;
 mod kind;

@@ -1,0 +1,8 @@
+//! Fixtures for the pdf area.
+
+use crate::fixture::Fixture;
+
+/// Every pdf fixture.
+pub fn fixtures() -> Vec<Fixture> {
+    Vec::new()
+}
