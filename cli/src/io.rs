@@ -20,6 +20,34 @@ pub fn collect_inputs(inputs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// Like [`collect_inputs`], with each file's path relative to the input it came from (a file
+/// given directly is relative to its own directory), used to lay out outputs.
+pub fn collect_inputs_with_roots(inputs: &[PathBuf]) -> anyhow::Result<Vec<(PathBuf, PathBuf)>> {
+    let mut out = Vec::new();
+    for input in inputs {
+        let meta = fs::symlink_metadata(input)
+            .with_context(|| format!("cannot read {} / 入力を読めません", input.display()))?;
+        if meta.is_dir() {
+            let mut files = Vec::new();
+            walk(input, &mut files)?;
+            for f in files {
+                let rel = f
+                    .strip_prefix(input)
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|_| f.clone());
+                out.push((f, rel));
+            }
+        } else {
+            let rel = input
+                .file_name()
+                .map(PathBuf::from)
+                .unwrap_or_else(|| input.clone());
+            out.push((input.clone(), rel));
+        }
+    }
+    Ok(out)
+}
+
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     let mut entries: Vec<_> = fs::read_dir(dir)
         .with_context(|| format!("cannot list {}", dir.display()))?

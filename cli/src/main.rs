@@ -23,6 +23,10 @@ struct Cli {
 enum Command {
     /// Report dangerous factors and hidden information; change nothing (危険因子の確認).
     Inspect(cmd::inspect::Args),
+    /// Make files harmless: disarm, text-only or image-PDF (ファイル無害化).
+    Sanitize(cmd::sanitize::Args),
+    /// Show the effective sanitize policy.
+    Policy(cmd::policy::Args),
     /// List every finding code with its severity and meaning.
     Findings(cmd::findings::Args),
 }
@@ -49,6 +53,8 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Inspect(a) => cmd::inspect::run(a),
+        Command::Sanitize(a) => cmd::sanitize::run(a),
+        Command::Policy(a) => cmd::policy::run(a),
         Command::Findings(a) => cmd::findings::run(a),
     };
     match result {

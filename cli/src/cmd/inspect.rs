@@ -28,7 +28,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         .par_iter()
         .map(|path| {
             let name = path.to_string_lossy().into_owned();
-            match io::read_input(path, engine.limits.max_input_bytes) {
+            match io::read_input(path, engine.limits().max_input_bytes) {
                 Ok(data) => engine.inspect(&name, &data),
                 Err(e) => unreadable(&name, &e),
             }

@@ -2,3 +2,5 @@
 
 pub mod findings;
 pub mod inspect;
+pub mod policy;
+pub mod sanitize;

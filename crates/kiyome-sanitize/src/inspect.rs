@@ -16,13 +16,14 @@ pub fn all_codes() -> Vec<(&'static str, &'static [CodeInfo])> {
         ("Images", kiyome_image::CODES),
         ("Archives", kiyome_archive::CODES),
         ("Text and markup", crate::text::CODES),
+        ("Sanitize engine", crate::ENGINE_CODES),
     ]
 }
 
 impl Engine {
     /// Inspects one top-level input. Never panics; every failure becomes a finding.
     pub fn inspect(&self, path: &str, data: &[u8]) -> FileReport {
-        let budget = Budget::new(&self.limits);
+        let budget = Budget::new(&self.policy.limits);
         let ctx = Ctx::new(&budget, self);
         let mut report = self.inspect_at(path, data, &ctx);
         report.normalize();
@@ -58,11 +59,11 @@ impl Engine {
                 )),
             );
         }
-        let result = if data.len() as u64 > self.limits.max_input_bytes {
+        let result = if data.len() as u64 > self.policy.limits.max_input_bytes {
             Err(Error::limit(
                 LimitKind::InputSize,
                 data.len() as u64,
-                self.limits.max_input_bytes,
+                self.policy.limits.max_input_bytes,
             ))
         } else {
             match catch_unwind(AssertUnwindSafe(|| dispatch(data, det.kind, ctx, &mut out))) {

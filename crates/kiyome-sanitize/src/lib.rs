@@ -10,22 +10,44 @@
 #![forbid(unsafe_code)]
 
 mod inspect;
+pub mod policy;
+mod sanitize;
 mod text;
 
 pub use inspect::all_codes;
+pub use policy::{Mode, Policy};
+pub use sanitize::{ENGINE_CODES, Sanitized};
 
 use kiyome_core::Limits;
 
-/// The engine: limits and (later) policy, shared by every input of a run.
+/// The engine: the policy and run-wide options, shared by every input of a run.
 #[derive(Debug, Clone, Default)]
 pub struct Engine {
-    /// Limits applied to each top-level input.
-    pub limits: Limits,
+    /// The policy (modes per kind, limits, per-format options).
+    pub policy: Policy,
+    /// `--mode`: overrides the policy's mode for every kind it does not block.
+    pub mode: Option<Mode>,
 }
 
 impl Engine {
-    /// An engine with the given limits.
+    /// An engine with the default policy and the given limits.
     pub fn new(limits: Limits) -> Self {
-        Engine { limits }
+        Engine {
+            policy: Policy {
+                limits,
+                ..Policy::default()
+            },
+            mode: None,
+        }
+    }
+
+    /// An engine with a policy.
+    pub fn with_policy(policy: Policy) -> Self {
+        Engine { policy, mode: None }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.policy.limits
     }
 }

@@ -1,0 +1,213 @@
+//! `sanitize`: per kind, rebuild (disarm), keep only text, or convert to an image PDF; then
+//! re-inspect the output with the inspect code and release it only if nothing dangerous remains.
+
+use crate::Engine;
+use crate::policy::Mode;
+use kiyome_core::{
+    Action, Budget, CodeInfo, Ctx, Disarmed, Error, FileReport, Finding, Inspection, Kind,
+    KindClass, LimitKind, Method, OutputInfo, Severity, Verdict, sniff,
+};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// Finding codes raised by the engine itself while sanitizing.
+pub const ENGINE_CODES: &[CodeInfo] = &[
+    CodeInfo {
+        code: "policy.blocked",
+        severity: Severity::Medium,
+        meaning: "The policy blocks this kind (mode `block`); it is never released.",
+    },
+    CodeInfo {
+        code: "verify.residual",
+        severity: Severity::High,
+        meaning: "After rebuilding, the independent re-inspection still found a dangerous factor in the output; the file is blocked.",
+    },
+    CodeInfo {
+        code: "sanitize.kind_changed",
+        severity: Severity::Info,
+        meaning: "The output is of another kind than the input (a macro-enabled document became its macro-free kind, or a conversion was made).",
+    },
+];
+
+/// The outcome of sanitizing one input: its report and, when released, the output.
+pub struct Sanitized {
+    /// The report (verdict, findings, children, output kind and hash).
+    pub report: FileReport,
+    /// The output bytes, when released.
+    pub output: Option<Disarmed>,
+}
+
+impl Engine {
+    /// Sanitizes one top-level input. Never panics; every failure blocks the file with a
+    /// reason code. The output is re-inspected before release.
+    pub fn sanitize(&self, path: &str, data: &[u8]) -> Sanitized {
+        let budget = Budget::new(&self.policy.limits);
+        let ctx = Ctx::new(&budget, self);
+        let (mut report, output) = self.sanitize_at(path, data, &ctx);
+        report.normalize();
+        Sanitized { report, output }
+    }
+
+    pub(crate) fn sanitize_at(
+        &self,
+        path: &str,
+        data: &[u8],
+        ctx: &Ctx<'_>,
+    ) -> (FileReport, Option<Disarmed>) {
+        let det = sniff(data, Some(path));
+        let mut report = FileReport::new(path, data, &det);
+        let mut out = Inspection::default();
+        if det.is_mismatch() {
+            let claimed = det.claimed.map(|k| k.name()).unwrap_or("?");
+            out.add(
+                Finding::new("kind.mismatch", Severity::Medium, "file name")
+                    .detail(format!("name claims {claimed}, content is {}", det.kind))
+                    .action(Action::Neutralized),
+            );
+        }
+        let mode = self.policy.mode_for(det.kind, self.mode);
+        if mode == Mode::Block {
+            let (code, severity) = match det.kind.class() {
+                KindClass::Executable => ("kind.executable", Severity::High),
+                KindClass::Script => ("kind.script", Severity::High),
+                KindClass::Shortcut => ("kind.shortcut", Severity::High),
+                KindClass::Unknown => ("kind.unknown", Severity::Medium),
+                _ => ("policy.blocked", Severity::Medium),
+            };
+            out.add(
+                Finding::new(code, severity, "file")
+                    .detail(format!("{} is never released", det.kind))
+                    .action(Action::Blocked),
+            );
+            report.findings = out.findings;
+            report.block(code);
+            return (report, None);
+        }
+        let result = if data.len() as u64 > self.policy.limits.max_input_bytes {
+            Err(Error::limit(
+                LimitKind::InputSize,
+                data.len() as u64,
+                self.policy.limits.max_input_bytes,
+            ))
+        } else {
+            match catch_unwind(AssertUnwindSafe(|| {
+                self.convert(data, det.kind, mode, ctx, &mut out)
+            })) {
+                Ok(r) => r,
+                Err(_) => Err(Error::Parse {
+                    format: "internal",
+                    detail: "parser failure contained".into(),
+                }),
+            }
+        };
+        let output = match result {
+            Ok(o) => o,
+            Err(e) => {
+                let code = match &e {
+                    Error::Parse {
+                        format: "internal", ..
+                    } => "internal.panic",
+                    _ => e.code(),
+                };
+                let mut f = Finding::from_error(&e, path);
+                f.code = code.to_string();
+                out.add(f);
+                report.findings = out.findings;
+                report.children = out.children;
+                report.block(code);
+                return (report, None);
+            }
+        };
+        report.findings = out.findings;
+        report.children = out.children;
+        report.methods.push(method_of(mode));
+        if output.kind != det.kind {
+            report.findings.push(
+                Finding::new("sanitize.kind_changed", Severity::Info, "file")
+                    .detail(format!("{} → {}", det.kind, output.kind))
+                    .action(Action::Converted),
+            );
+        }
+        // Verify what was written: the output is inspected afresh by the inspect code, with
+        // its own budget, independently of the handler that produced it.
+        let out_name = format!("output.{}", output.kind.default_extension());
+        let check = self.inspect(&out_name, &output.data);
+        if check.has_dangerous() || check.kind != output.kind {
+            let mut codes = check.codes();
+            codes.retain(|c| {
+                kiyome_core::codes::lookup(&self.code_tables(), c)
+                    .map(|i| i.severity.is_dangerous())
+                    .unwrap_or(true)
+            });
+            report.findings.push(
+                Finding::new("verify.residual", Severity::High, "output")
+                    .detail(format!(
+                        "re-inspection of the rebuilt {} found: {}",
+                        output.kind,
+                        if check.kind != output.kind {
+                            format!("kind {} instead of {}", check.kind, output.kind)
+                        } else {
+                            codes.join(", ")
+                        }
+                    ))
+                    .action(Action::Blocked),
+            );
+            report.block("verify.residual");
+            return (report, None);
+        }
+        report.verdict = Verdict::Released;
+        report.output = Some(OutputInfo {
+            path: String::new(),
+            sha256: kiyome_core::sha256_hex(&output.data),
+            size: output.data.len() as u64,
+            kind: output.kind,
+        });
+        (report, Some(output))
+    }
+
+    fn code_tables(&self) -> Vec<&'static [CodeInfo]> {
+        crate::all_codes().into_iter().map(|(_, t)| t).collect()
+    }
+
+    /// Applies `mode` (never `Block`, handled before) to one input.
+    fn convert(
+        &self,
+        data: &[u8],
+        kind: Kind,
+        mode: Mode,
+        ctx: &Ctx<'_>,
+        out: &mut Inspection,
+    ) -> Result<Disarmed, Error> {
+        ctx.budget.check_time()?;
+        match mode {
+            Mode::Block => Err(Error::unsupported(format!("{kind} is blocked by policy"))),
+            Mode::Disarm => self.disarm(data, kind, ctx, out),
+            Mode::Text => Err(Error::unsupported(format!(
+                "text-only extraction of {kind} is not available in this build"
+            ))),
+            Mode::ImagePdf => Err(Error::unsupported(format!(
+                "image-PDF conversion of {kind} is not available in this build"
+            ))),
+        }
+    }
+
+    /// Disarm by kind: each arm calls the format crate that rebuilds that kind.
+    fn disarm(
+        &self,
+        _data: &[u8],
+        kind: Kind,
+        _ctx: &Ctx<'_>,
+        _out: &mut Inspection,
+    ) -> Result<Disarmed, Error> {
+        // Format crates are wired in here as their disarm handlers land; until then the kind
+        // is blocked (default deny).
+        Err(Error::unsupported(format!("sanitizing {kind} files")))
+    }
+}
+
+fn method_of(mode: Mode) -> Method {
+    match mode {
+        Mode::Disarm | Mode::Block => Method::SanitizeProcessing,
+        Mode::Text => Method::TextOnlyExtraction,
+        Mode::ImagePdf => Method::ImagePdfConversion,
+    }
+}
