@@ -12,7 +12,9 @@ pub fn all_codes() -> Vec<(&'static str, &'static [CodeInfo])> {
     vec![
         ("Any kind", CORE_CODES),
         ("PDF", kiyome_pdf::CODES),
-        ("Office, OpenDocument, OLE and RTF", kiyome_office::CODES),
+        ("Office Open XML and OpenDocument", kiyome_office::CODES),
+        ("OLE compound files", kiyome_office::OLE_CODES),
+        ("RTF", kiyome_office::RTF_CODES),
         ("Images", kiyome_image::CODES),
         ("Archives", kiyome_archive::CODES),
         ("Text and markup", crate::text::CODES),
