@@ -120,6 +120,11 @@ fn vba_project() -> Vec<u8> {
         let mut s = cf.create_stream(name).expect("cfb");
         s.write_all(&data).expect("cfb");
     }
+    // Fixed timestamps keep the fixture byte-identical across runs.
+    for p in ["/", "/VBA"] {
+        cf.set_created_time(p, std::time::UNIX_EPOCH).expect("cfb");
+        cf.set_modified_time(p, std::time::UNIX_EPOCH).expect("cfb");
+    }
     cf.flush().expect("cfb");
     cf.into_inner().into_inner()
 }
