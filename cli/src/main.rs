@@ -29,6 +29,14 @@ enum Command {
     Policy(cmd::policy::Args),
     /// List every finding code with its severity and meaning.
     Findings(cmd::findings::Args),
+    /// Crypto-erase key store: keys, legal holds, officers (鍵管理).
+    Keys(cmd::keys::Args),
+    /// Encrypt a file into a container under a record's data key (暗号化).
+    Encrypt(cmd::encrypt::Args),
+    /// Decrypt a container (復号).
+    Decrypt(cmd::decrypt::Args),
+    /// Dual-control cryptographic erasure (暗号化消去).
+    Erase(cmd::erase::Args),
 }
 
 /// The outcome of a command, mapped to the process exit code in one place.
@@ -56,6 +64,10 @@ fn main() -> ExitCode {
         Command::Sanitize(a) => cmd::sanitize::run(a),
         Command::Policy(a) => cmd::policy::run(a),
         Command::Findings(a) => cmd::findings::run(a),
+        Command::Keys(a) => cmd::keys::run(a),
+        Command::Encrypt(a) => cmd::encrypt::run(a),
+        Command::Decrypt(a) => cmd::decrypt::run(a),
+        Command::Erase(a) => cmd::erase::run(a),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

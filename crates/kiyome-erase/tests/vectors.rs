@@ -1,0 +1,220 @@
+//! The test vectors of `docs/container-format.md`: each success vector must encrypt to exactly
+//! the bytes in the document and decrypt back; each failure vector must fail with the error
+//! the document names.
+
+use kiyome_erase::container::{self, Header, dangerous};
+use kiyome_erase::{DataKey, Error, KeyId};
+
+const DOC: &str = include_str!("../../../docs/container-format.md");
+
+fn key() -> DataKey {
+    DataKey::from_bytes(std::array::from_fn(|i| i as u8))
+}
+fn wrong_key() -> DataKey {
+    DataKey::from_bytes(std::array::from_fn(|i| i as u8 + 1))
+}
+fn key_id() -> KeyId {
+    KeyId(std::array::from_fn(|i| 0xa0 + i as u8))
+}
+fn salt() -> [u8; 32] {
+    std::array::from_fn(|i| 0x20 + i as u8)
+}
+fn plaintext(n: usize) -> Vec<u8> {
+    (0..n).map(|i| i as u8).collect()
+}
+
+fn seal(n: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    dangerous::encrypt_with_salt(
+        &key(),
+        key_id(),
+        64,
+        &salt(),
+        &mut &plaintext(n)[..],
+        &mut out,
+    )
+    .unwrap();
+    out
+}
+
+fn open_with(k: &DataKey, data: &[u8]) -> Result<Vec<u8>, Error> {
+    let mut r = data;
+    let h = Header::read_from(&mut r)?;
+    let mut out = Vec::new();
+    container::decrypt(k, &h, &mut r, &mut out)?;
+    Ok(out)
+}
+
+/// The hex value of `field:` inside the block that follows `### Vector <name>` in the doc.
+fn doc_field(name: &str, field: &str) -> String {
+    let start = DOC
+        .find(&format!("### Vector {name}\n"))
+        .unwrap_or_else(|| panic!("vector {name} missing from the doc"));
+    let rest = &DOC[start..];
+    let line = rest
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}: ")))
+        .unwrap_or_else(|| panic!("field {field} of {name} missing"));
+    line.trim().to_string()
+}
+
+/// A failure vector: name, bytes, expected error.
+type Case = (&'static str, Vec<u8>, fn(&Error) -> bool);
+
+const CHUNK: usize = 64 + 16;
+const H: usize = container::HEADER_LEN;
+
+#[test]
+fn success_vectors_match_the_document_byte_for_byte() {
+    for (name, n) in [
+        ("empty", 0usize),
+        ("three-chunks", 150),
+        ("two-full-chunks", 128),
+    ] {
+        let c = seal(n);
+        assert_eq!(
+            hex::encode(&c),
+            doc_field(name, "container"),
+            "vector {name}"
+        );
+        assert_eq!(
+            open_with(&key(), &c).unwrap(),
+            plaintext(n),
+            "vector {name} decrypts"
+        );
+    }
+}
+
+#[test]
+fn failure_vectors_fail_with_the_named_error() {
+    let v = seal(150); // chunks of 64, 64, 22 bytes
+    let full = seal(128);
+    let cases: Vec<Case> = vec![
+        ("truncated-header", v[..50].to_vec(), |e| {
+            matches!(e, Error::Truncated { chunk: 0 })
+        }),
+        ("final-chunk-dropped", v[..H + 2 * CHUNK].to_vec(), |e| {
+            matches!(e, Error::Truncated { chunk: 2 })
+        }),
+        ("no-chunk", v[..H].to_vec(), |e| {
+            matches!(e, Error::Truncated { chunk: 0 })
+        }),
+        ("cut-inside-final-chunk", v[..v.len() - 5].to_vec(), |e| {
+            matches!(e, Error::ChunkAuthFailed { chunk: 2 })
+        }),
+        (
+            "chunks-reordered",
+            {
+                let mut x = v[..H].to_vec();
+                x.extend_from_slice(&v[H + CHUNK..H + 2 * CHUNK]);
+                x.extend_from_slice(&v[H..H + CHUNK]);
+                x.extend_from_slice(&v[H + 2 * CHUNK..]);
+                x
+            },
+            |e| matches!(e, Error::ChunkAuthFailed { chunk: 0 }),
+        ),
+        (
+            "middle-chunk-dropped",
+            {
+                let mut x = v[..H + CHUNK].to_vec();
+                x.extend_from_slice(&v[H + 2 * CHUNK..]);
+                x
+            },
+            |e| matches!(e, Error::ChunkAuthFailed { chunk: 1 }),
+        ),
+        (
+            "ciphertext-bit-flipped",
+            {
+                let mut x = v.clone();
+                x[H + CHUNK + 3] ^= 1;
+                x
+            },
+            |e| matches!(e, Error::ChunkAuthFailed { chunk: 1 }),
+        ),
+        (
+            "header-changed",
+            {
+                let mut x = v.clone();
+                x[14] = 0x00;
+                x[15] = 0x80; // chunk size 64 -> 128
+                x
+            },
+            |e| matches!(e, Error::HeaderChanged),
+        ),
+        (
+            "trailing-data",
+            {
+                let mut x = full.clone();
+                x.extend_from_slice(b"extra");
+                x
+            },
+            |e| matches!(e, Error::TrailingData),
+        ),
+        (
+            "bad-magic",
+            {
+                let mut x = v.clone();
+                x[1] = b'k';
+                x
+            },
+            |e| matches!(e, Error::BadMagic),
+        ),
+        (
+            "unsupported-version",
+            {
+                let mut x = v.clone();
+                x[8] = 2;
+                x
+            },
+            |e| matches!(e, Error::UnsupportedVersion(2)),
+        ),
+        (
+            "chunk-size-out-of-range",
+            {
+                let mut x = v.clone();
+                x[12..16].copy_from_slice(&32u32.to_be_bytes());
+                x
+            },
+            |e| matches!(e, Error::MalformedHeader(_)),
+        ),
+    ];
+    for (name, data, expect) in cases {
+        let err = open_with(&key(), &data).expect_err(name);
+        assert!(expect(&err), "vector {name}: got {err:?}");
+        let named = doc_field(name, "error");
+        assert_eq!(
+            format!("{err:?}"),
+            named,
+            "the doc names another error for {name}"
+        );
+    }
+    let err = open_with(&wrong_key(), &v).expect_err("wrong key");
+    assert!(matches!(err, Error::WrongKey), "wrong-key: {err:?}");
+    assert_eq!(doc_field("wrong-key", "error"), "WrongKey");
+}
+
+#[test]
+fn error_messages_are_the_documented_ones() {
+    // The user-facing text is part of the interface (operators search for it).
+    assert_eq!(
+        Error::WrongKey.to_string(),
+        "wrong key: the key does not match this container"
+    );
+    assert_eq!(
+        Error::TrailingData.to_string(),
+        "trailing data after the final chunk"
+    );
+    assert_eq!(
+        Error::Truncated { chunk: 2 }.to_string(),
+        "truncated: the container ends after chunk 2 without a final chunk"
+    );
+}
+
+/// Prints the vectors (run with `--ignored --nocapture` after a deliberate format change).
+#[test]
+#[ignore]
+fn print_vectors() {
+    for n in [0usize, 150, 128] {
+        println!("{n}: {}", hex::encode(seal(n)));
+    }
+}
