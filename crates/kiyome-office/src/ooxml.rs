@@ -17,6 +17,8 @@ pub struct Rel {
     pub id: String,
     /// The last segment of `Type` (`vbaProject`, `hyperlink`, `oleObject` …).
     pub kind: String,
+    /// `Type` as written.
+    pub full_type: String,
     /// `Target` as written.
     pub target: String,
     /// `TargetMode="External"`.
@@ -51,7 +53,7 @@ pub fn rels_source(rels: &str) -> Option<String> {
 /// Resolves a relative relationship target against its source part (RFC 3986 §5.2 rules,
 /// as ECMA-376 Part 2 §9.3 requires); absolute targets start at the package root.
 pub fn resolve_target(source: &str, target: &str) -> String {
-    let target = target.replace('\\', "/");
+    let target = percent_decode(&target.replace('\\', "/"));
     let target = target.split(['#', '?']).next().unwrap_or("");
     let mut parts: Vec<&str> = if target.starts_with('/') {
         Vec::new()
@@ -70,6 +72,26 @@ pub fn resolve_target(source: &str, target: &str) -> String {
         }
     }
     parts.join("/")
+}
+
+/// Decodes `%XX` escapes (part names in targets are IRIs, ECMA-376 Part 2 §9.1.1).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        if c == b'%'
+            && let Some(h) = b.get(i + 1..i + 3)
+            && let Ok(v) = u8::from_str_radix(&String::from_utf8_lossy(h), 16)
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Reads all relationships of the package; DTDs in `.rels` parts are reported.
@@ -95,17 +117,13 @@ pub fn read_rels(
                 let external = el
                     .attr("TargetMode")
                     .is_some_and(|m| m.eq_ignore_ascii_case("External"));
-                let kind = el
-                    .attr("Type")
-                    .unwrap_or_default()
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or_default()
-                    .to_string();
+                let full_type = el.attr("Type").unwrap_or_default().to_string();
+                let kind = full_type.rsplit('/').next().unwrap_or_default().to_string();
                 let part = (!external).then(|| resolve_target(&source, &target));
                 rels.push(Rel {
                     id: el.attr("Id").unwrap_or_default().to_string(),
                     kind,
+                    full_type,
                     target,
                     external,
                     rels_part: name.clone(),
@@ -117,6 +135,13 @@ pub fn read_rels(
         dtd_finding(&info, &name, "ooxml.xml_dtd", col);
     }
     Ok(rels)
+}
+
+/// The main document part: the target of the package's `officeDocument` relationship.
+pub fn main_part(rels: &[Rel]) -> Option<&str> {
+    rels.iter()
+        .find(|r| r.rels_part == "_rels/.rels" && r.kind == "officeDocument" && !r.external)
+        .and_then(|r| r.part.as_deref())
 }
 
 /// Reports a DTD or unexpanded custom entity references in one part.
@@ -331,6 +356,13 @@ fn inspect_into(
         );
     }
     let rels = read_rels(&mut pkg, ctx, col)?;
+    if main_part(&rels).is_none() {
+        // No main document: Office refuses the file; what it would show is undefined.
+        col.add(Finding::from_error(
+            &Error::parse("ooxml", "no officeDocument relationship in _rels/.rels"),
+            "_rels/.rels",
+        ));
+    }
     for r in &rels {
         classify_rel(r, col);
         if let Some(p) = &r.part
@@ -428,6 +460,10 @@ mod tests {
             "xl/styles.xml"
         );
         assert_eq!(resolve_target("", "word/document.xml"), "word/document.xml");
+        assert_eq!(
+            resolve_target("ppt/slides/s.xml", "../embeddings/Object%201.bin"),
+            "ppt/embeddings/Object 1.bin"
+        );
     }
 
     #[test]

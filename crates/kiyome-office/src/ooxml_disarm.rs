@@ -1,13 +1,653 @@
-//! Disarm (in progress).
-use crate::OfficeOptions;
-use kiyome_core::{Ctx, Disarmed, Error, Inspection, Kind};
-/// Disarm.
+//! OOXML disarm: a fresh package holding only allowed parts, with every relationship part
+//! and `[Content_Types].xml` rebuilt so that nothing dangles.
+//!
+//! Parts are removed by what they are (VBA project, XLM macro sheet, ActiveX, customUI,
+//! signature, external-link part, altChunk target, embedded object that cannot be sanitized),
+//! then everything no longer reachable from the package relationships is left out. XML parts
+//! are rewritten: elements referring to a dropped relationship are removed (hyperlinks made
+//! inert), DDE/INCLUDE fields are reduced to their cached result, Auto_Open names and DDE
+//! formulas are removed, DTDs are dropped.
+
+use crate::ooxml::{self, Rel, describe_target, is_web_link, nested_name};
+use crate::ooxml_scan::{FieldClass, field_class, formula_is_dde, is_auto_name};
+use crate::opc::{Package, PackageWriter, normalize};
+use crate::xml::{self, Edit, El, Ev};
+use crate::{Collector, OfficeOptions};
+use kiyome_core::{Action, Ctx, Disarmed, Error, Finding, Inspection, Kind, Severity, sniff};
+use std::collections::{HashMap, HashSet};
+
+/// The main-part content type of each macro-free kind a macro-enabled one becomes.
+fn main_content_type(kind: Kind) -> Option<&'static str> {
+    Some(match kind {
+        Kind::Docx => {
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+        }
+        Kind::Dotx => {
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"
+        }
+        Kind::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+        Kind::Xltx => {
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml"
+        }
+        Kind::Pptx => {
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"
+        }
+        Kind::Potx => {
+            "application/vnd.openxmlformats-officedocument.presentationml.template.main+xml"
+        }
+        Kind::Ppsx => {
+            "application/vnd.openxmlformats-officedocument.presentationml.slideshow.main+xml"
+        }
+        _ => return None,
+    })
+}
+
+/// Core/app property elements that name people and organisations.
+const PERSONAL_PROPS: &[&str] = &[
+    "creator",
+    "lastModifiedBy",
+    "Company",
+    "Manager",
+    "HyperlinkBase",
+    "lastPrinted",
+    "keywords",
+    "description",
+    "category",
+    "contentStatus",
+    "identifier",
+];
+
+fn removed(col: &mut Collector, code: &str, sev: Severity, loc: &str, detail: &str) {
+    col.add(
+        Finding::new(code, sev, loc)
+            .detail(detail)
+            .action(Action::Removed),
+    );
+}
+
+/// Why a part is removed by what it is, if it is.
+fn part_verdict(name: &str, opts: &OfficeOptions) -> Option<(&'static str, Severity)> {
+    let l = name.to_ascii_lowercase();
+    if ooxml::is_vba_part(name) {
+        Some(("ooxml.vba_project", Severity::High))
+    } else if ooxml::is_macro_sheet(name) {
+        Some(("ooxml.xlm_macro_sheet", Severity::High))
+    } else if ooxml::is_activex(name) {
+        Some(("ooxml.activex", Severity::High))
+    } else if ooxml::is_custom_ui(name) {
+        Some(("ooxml.custom_ui", Severity::Medium))
+    } else if ooxml::is_signature(name) {
+        // Any change invalidates the signature; a stale signature only misleads.
+        Some(("ooxml.signature", Severity::Info))
+    } else if l.starts_with("xl/externallinks/") {
+        Some(("ooxml.external_relationship", Severity::Medium))
+    } else if l == "docprops/custom.xml" && !opts.keep_properties {
+        Some(("ooxml.properties", Severity::Info))
+    } else {
+        None
+    }
+}
+
+/// Disarms an OOXML package.
 pub fn disarm(
-    _d: &[u8],
+    data: &[u8],
     kind: Kind,
-    _c: &Ctx<'_>,
-    _o: &OfficeOptions,
-    _out: &mut Inspection,
+    ctx: &Ctx<'_>,
+    opts: &OfficeOptions,
+    out: &mut Inspection,
 ) -> Result<Disarmed, Error> {
-    Err(Error::unsupported(format!("disarm of {kind}")))
+    let mut col = Collector::default();
+    let r = rebuild(data, kind, ctx, opts, out, &mut col);
+    col.flush(out);
+    r
+}
+
+fn rebuild(
+    data: &[u8],
+    kind: Kind,
+    ctx: &Ctx<'_>,
+    opts: &OfficeOptions,
+    out: &mut Inspection,
+    col: &mut Collector,
+) -> Result<Disarmed, Error> {
+    let mut pkg = Package::open(data, ctx, "ooxml")?;
+    if let Some(e) = pkg.entries.iter().find(|e| e.encrypted) {
+        return Err(Error::Encrypted {
+            format: "ooxml",
+            detail: format!("member {} is encrypted", e.name),
+        });
+    }
+    if !pkg.duplicates.is_empty() {
+        // Which copy Office would read is not defined; refuse rather than guess.
+        return Err(Error::parse("ooxml", "duplicate part names"));
+    }
+    let ct_data = pkg.read("[Content_Types].xml", ctx)?;
+    let mut tmp = Collector::default();
+    let rels = ooxml::read_rels(&mut pkg, ctx, &mut tmp)?;
+    let out_kind = kind.macro_free();
+    if ooxml::main_part(&rels).is_none() {
+        return Err(Error::parse(
+            "ooxml",
+            "no officeDocument relationship in _rels/.rels",
+        ));
+    }
+
+    // 1. Parts removed by what they are; embedded objects sanitized or removed.
+    let mut gone: HashSet<String> = HashSet::new();
+    let mut replaced: HashMap<String, Vec<u8>> = HashMap::new();
+    for name in pkg.names() {
+        ctx.budget.check_time()?;
+        if let Some((code, sev)) = part_verdict(&name, opts) {
+            removed(col, code, sev, &name, "part removed");
+            gone.insert(name);
+        } else if ooxml::is_embedding(&name) {
+            let bytes = pkg.read(&name, ctx)?;
+            let before = sniff(&bytes, Some(nested_name(&name))).kind;
+            let (report, result) = ctx.sanitize_nested(nested_name(&name), &bytes);
+            out.children.push(report);
+            match result {
+                Some(d) if d.kind == before => {
+                    col.add(
+                        Finding::new("ooxml.ole_embedding", Severity::Medium, name.as_str())
+                            .detail("embedded file sanitized")
+                            .action(Action::Neutralized),
+                    );
+                    replaced.insert(name, d.data);
+                }
+                _ => {
+                    removed(
+                        col,
+                        "ooxml.ole_embedding",
+                        Severity::Medium,
+                        &name,
+                        "embedded object removed; its preview image is kept",
+                    );
+                    gone.insert(name);
+                }
+            }
+        }
+    }
+    for r in rels.iter().filter(|r| r.kind == "aFChunk") {
+        if let Some(p) = r
+            .part
+            .as_ref()
+            .and_then(|p| pkg.entry(p))
+            .map(|e| e.name.clone())
+            && gone.insert(p.clone())
+        {
+            removed(
+                col,
+                "ooxml.alt_chunk",
+                Severity::Medium,
+                &p,
+                "altChunk part removed",
+            );
+        }
+    }
+
+    // 2. Relationships kept: internal ones to surviving parts; external web hyperlinks only.
+    let names: HashMap<String, String> = pkg
+        .names()
+        .into_iter()
+        .map(|n| (n.to_ascii_lowercase(), n))
+        .collect();
+    let canonical = |p: &str| names.get(&normalize(p).to_ascii_lowercase()).cloned();
+    let mut keep_rel: HashMap<(String, String), bool> = HashMap::new();
+    for r in &rels {
+        let keep = if r.external {
+            let web = r.kind == "hyperlink" && is_web_link(&r.target);
+            if !(web && opts.keep_web_hyperlinks) {
+                let code = if r.kind == "attachedTemplate" {
+                    "ooxml.attached_template"
+                } else {
+                    "ooxml.external_relationship"
+                };
+                let (sev, act) = if r.kind == "hyperlink" {
+                    (
+                        if web { Severity::Low } else { Severity::Medium },
+                        Action::Neutralized,
+                    )
+                } else {
+                    (Severity::Medium, Action::Removed)
+                };
+                col.add(
+                    Finding::new(code, sev, r.rels_part.as_str())
+                        .detail(format!("{} → {}", r.kind, describe_target(&r.target)))
+                        .action(act),
+                );
+            }
+            web && opts.keep_web_hyperlinks
+        } else {
+            r.part
+                .as_deref()
+                .and_then(canonical)
+                .is_some_and(|p| !gone.contains(&p))
+        };
+        keep_rel.insert((r.rels_part.clone(), r.id.clone()), keep);
+    }
+
+    // 3. Reachability from the package relationships; orphans are left out.
+    let mut by_source: HashMap<String, Vec<&Rel>> = HashMap::new();
+    for r in &rels {
+        if let Some(src) = ooxml::rels_source(&r.rels_part) {
+            by_source
+                .entry(src.to_ascii_lowercase())
+                .or_default()
+                .push(r);
+        }
+    }
+    let mut reachable: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut queue = vec![String::new()];
+    while let Some(src) = queue.pop() {
+        for r in by_source
+            .get(&src.to_ascii_lowercase())
+            .into_iter()
+            .flatten()
+        {
+            if keep_rel.get(&(r.rels_part.clone(), r.id.clone())) != Some(&true) || r.external {
+                continue;
+            }
+            if let Some(p) = r.part.as_deref().and_then(canonical)
+                && seen.insert(p.clone())
+            {
+                reachable.push(p.clone());
+                queue.push(p);
+            }
+        }
+    }
+    let orphans = pkg
+        .entries
+        .iter()
+        .filter(|e| {
+            !seen.contains(&e.name)
+                && !gone.contains(&e.name)
+                && !e.name.to_ascii_lowercase().ends_with(".rels")
+                && e.name != "[Content_Types].xml"
+        })
+        .count();
+    if orphans > 0 {
+        col.add(
+            Finding::new("ooxml.package_anomaly", Severity::Low, "package")
+                .detail(format!(
+                    "{orphans} parts not reachable from any relationship left out"
+                ))
+                .action(Action::Removed),
+        );
+    }
+
+    // 4. Write: content types, package rels, then parts in original order with their rels.
+    let main = rels
+        .iter()
+        .find(|r| r.rels_part == "_rels/.rels" && r.kind == "officeDocument")
+        .and_then(|r| r.part.as_deref().and_then(canonical));
+    let kept: Vec<String> = pkg
+        .names()
+        .into_iter()
+        .filter(|n| seen.contains(n))
+        .collect();
+    let mut w = PackageWriter::new();
+    let new_main_ct = (out_kind != kind)
+        .then(|| main_content_type(out_kind))
+        .flatten();
+    w.add(
+        "[Content_Types].xml",
+        &content_types(&ct_data, &kept, main.as_deref(), new_main_ct, ctx)?,
+        false,
+    )?;
+    w.add(
+        "_rels/.rels",
+        &rels_xml(by_source.get(""), &keep_rel),
+        false,
+    )?;
+    for name in &kept {
+        ctx.budget.check_time()?;
+        let bytes = match replaced.remove(name) {
+            Some(b) => b,
+            None => pkg.read(name, ctx)?,
+        };
+        let dropped: HashSet<String> = by_source
+            .get(&name.to_ascii_lowercase())
+            .into_iter()
+            .flatten()
+            .filter(|r| keep_rel.get(&(r.rels_part.clone(), r.id.clone())) != Some(&true))
+            .map(|r| r.id.clone())
+            .collect();
+        let l = name.to_ascii_lowercase();
+        let bytes = if l.ends_with(".xml") || l.ends_with(".vml") {
+            match rewrite_part(name, &bytes, &dropped, ctx, opts, col) {
+                Ok(b) => b,
+                // VML is parsed leniently by Office and not required to be well-formed.
+                Err(Error::Parse { .. }) if l.ends_with(".vml") => bytes,
+                Err(e) => return Err(e),
+            }
+        } else {
+            bytes
+        };
+        w.add(name, &bytes, false)?;
+        if let Some(list) = by_source.get(&l).filter(|list| {
+            list.iter()
+                .any(|r| keep_rel.get(&(r.rels_part.clone(), r.id.clone())) == Some(&true))
+        }) {
+            let (dir, file) = name.rsplit_once('/').unwrap_or(("", name.as_str()));
+            let rels_name = if dir.is_empty() {
+                format!("_rels/{file}.rels")
+            } else {
+                format!("{dir}/_rels/{file}.rels")
+            };
+            w.add(&rels_name, &rels_xml(Some(list), &keep_rel), false)?;
+        }
+    }
+    Ok(Disarmed {
+        data: w.finish()?,
+        kind: out_kind,
+    })
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn rels_xml(list: Option<&Vec<&Rel>>, keep: &HashMap<(String, String), bool>) -> Vec<u8> {
+    let mut s = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">",
+    );
+    for r in list.into_iter().flatten() {
+        if keep.get(&(r.rels_part.clone(), r.id.clone())) != Some(&true) {
+            continue;
+        }
+        let ty = &r.full_type;
+        let mode = if r.external {
+            " TargetMode=\"External\""
+        } else {
+            ""
+        };
+        s.push_str(&format!(
+            "<Relationship Id=\"{}\" Type=\"{}\" Target=\"{}\"{mode}/>",
+            esc(&r.id),
+            esc(ty),
+            esc(&r.target)
+        ));
+    }
+    s.push_str("</Relationships>");
+    s.into_bytes()
+}
+
+fn content_types(
+    data: &[u8],
+    kept: &[String],
+    main: Option<&str>,
+    main_ct: Option<&str>,
+    ctx: &Ctx<'_>,
+) -> Result<Vec<u8>, Error> {
+    let mut defaults: Vec<(String, String)> = Vec::new();
+    let mut overrides: HashMap<String, String> = HashMap::new();
+    xml::scan(data, "[Content_Types].xml", ctx, |ev| {
+        if let Ev::Start(el, _) = ev {
+            match el.local() {
+                "Default" => {
+                    let ext = el.attr("Extension").unwrap_or("").to_ascii_lowercase();
+                    let ct = el.attr("ContentType").unwrap_or("").to_string();
+                    if !ext.is_empty() && !ct.to_ascii_lowercase().contains("vbaproject") {
+                        defaults.push((ext, ct));
+                    }
+                }
+                "Override" => {
+                    let p = normalize(el.attr("PartName").unwrap_or(""));
+                    overrides.insert(
+                        p.to_ascii_lowercase(),
+                        el.attr("ContentType").unwrap_or("").to_string(),
+                    );
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    })?;
+    if !defaults.iter().any(|(e, _)| e == "rels") {
+        defaults.push((
+            "rels".into(),
+            "application/vnd.openxmlformats-package.relationships+xml".into(),
+        ));
+    }
+    let mut s = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">",
+    );
+    for (ext, ct) in &defaults {
+        s.push_str(&format!(
+            "<Default Extension=\"{}\" ContentType=\"{}\"/>",
+            esc(ext),
+            esc(ct)
+        ));
+    }
+    for name in kept {
+        let key = name.to_ascii_lowercase();
+        let ext = key.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+        let ct = if main.is_some_and(|m| m == name) && main_ct.is_some() {
+            main_ct.map(str::to_string)
+        } else {
+            overrides.get(&key).cloned()
+        };
+        let ct = match ct {
+            Some(ct) => ct,
+            None if defaults.iter().any(|(e, _)| e == ext) => continue,
+            // Every part must have a content type (ECMA-376 Part 2 §10.1.2.4).
+            None if ext == "xml" => "application/xml".into(),
+            None => "application/octet-stream".into(),
+        };
+        s.push_str(&format!(
+            "<Override PartName=\"/{}\" ContentType=\"{}\"/>",
+            esc(name),
+            esc(&ct)
+        ));
+    }
+    s.push_str("</Types>");
+    Ok(s.into_bytes())
+}
+
+/// Word complex fields of a part, in order of their `begin`: whether each must go.
+fn bad_fields(data: &[u8], part: &str, ctx: &Ctx<'_>) -> Result<(Vec<bool>, Vec<bool>), Error> {
+    let mut fields: Vec<bool> = Vec::new();
+    let mut stack: Vec<(usize, String, bool)> = Vec::new();
+    let mut in_instr = false;
+    let mut formulas: Vec<bool> = Vec::new();
+    let mut formula: Option<String> = None;
+    xml::scan(data, part, ctx, |ev| {
+        match ev {
+            Ev::Start(el, empty) => match el.local() {
+                "fldChar" => match el.attr("fldCharType").unwrap_or("") {
+                    "begin" => {
+                        fields.push(false);
+                        stack.push((fields.len() - 1, String::new(), false));
+                    }
+                    "separate" => {
+                        if let Some(top) = stack.last_mut() {
+                            top.2 = true;
+                        }
+                    }
+                    "end" => {
+                        if let Some((i, instr, _)) = stack.pop()
+                            && let Some(f) = fields.get_mut(i)
+                        {
+                            *f = field_class(&instr) != FieldClass::Other;
+                        }
+                    }
+                    _ => {}
+                },
+                "instrText" => in_instr = !empty,
+                "f" => {
+                    formula = Some(String::new());
+                    if empty {
+                        formulas.push(false);
+                        formula = None;
+                    }
+                }
+                _ => {}
+            },
+            Ev::Text(t) => {
+                if in_instr
+                    && let Some(top) = stack.last_mut()
+                    && !top.2
+                {
+                    top.1.push_str(t);
+                }
+                if let Some(f) = formula.as_mut() {
+                    f.push_str(t);
+                }
+            }
+            Ev::End(n) => match xml::local(n) {
+                "instrText" => in_instr = false,
+                "f" => {
+                    if let Some(f) = formula.take() {
+                        formulas.push(formula_is_dde(&f));
+                    }
+                }
+                _ => {}
+            },
+        }
+        Ok(())
+    })?;
+    // Unterminated fields: Word evaluates them, so they go too.
+    for (i, instr, _) in stack {
+        if let Some(f) = fields.get_mut(i) {
+            *f = field_class(&instr) != FieldClass::Other;
+        }
+    }
+    Ok((fields, formulas))
+}
+
+fn rewrite_part(
+    name: &str,
+    data: &[u8],
+    dropped: &HashSet<String>,
+    ctx: &Ctx<'_>,
+    opts: &OfficeOptions,
+    col: &mut Collector,
+) -> Result<Vec<u8>, Error> {
+    let l = name.to_ascii_lowercase();
+    let word = l.starts_with("word/");
+    let sheet = l.starts_with("xl/worksheets/");
+    let props = (l == "docprops/core.xml" || l == "docprops/app.xml") && !opts.keep_properties;
+    let (fields, formulas) = if word || sheet {
+        bad_fields(data, name, ctx)?
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let mut field_no = 0usize;
+    let mut stack: Vec<bool> = Vec::new();
+    let mut formula_no = 0usize;
+    let mut notes: Vec<(&'static str, Severity, Action, String)> = Vec::new();
+    let decide = |el: &El| -> Edit {
+        let local = el.local();
+        if word {
+            match local {
+                "fldChar" => {
+                    let bad = match el.attr("fldCharType").unwrap_or("") {
+                        "begin" => {
+                            let b = fields.get(field_no).copied().unwrap_or(false);
+                            field_no += 1;
+                            stack.push(b);
+                            if b {
+                                notes.push((
+                                    "ooxml.dde",
+                                    Severity::High,
+                                    Action::Neutralized,
+                                    "field replaced by its cached result".into(),
+                                ));
+                            }
+                            b
+                        }
+                        "end" => stack.pop().unwrap_or(false),
+                        _ => stack.last().copied().unwrap_or(false),
+                    };
+                    return if bad { Edit::Drop } else { Edit::Keep };
+                }
+                "instrText" if stack.last().copied().unwrap_or(false) => return Edit::Drop,
+                "fldSimple" if field_class(el.attr("instr").unwrap_or("")) != FieldClass::Other => {
+                    notes.push((
+                        "ooxml.dde",
+                        Severity::High,
+                        Action::Neutralized,
+                        "field replaced by its cached result".into(),
+                    ));
+                    return Edit::Unwrap;
+                }
+                "attachedTemplate" => return Edit::Drop,
+                "altChunk" => return Edit::Drop,
+                _ => {}
+            }
+        }
+        if sheet {
+            match local {
+                "f" => {
+                    let bad = formulas.get(formula_no).copied().unwrap_or(false);
+                    formula_no += 1;
+                    if bad {
+                        notes.push((
+                            "ooxml.dde",
+                            Severity::High,
+                            Action::Removed,
+                            "DDE formula removed; cached value kept".into(),
+                        ));
+                        return Edit::Drop;
+                    }
+                }
+                "oleObjects" | "controls" => return Edit::Drop,
+                _ => {}
+            }
+        }
+        if l.starts_with("xl/workbook") {
+            if local == "externalReferences" {
+                return Edit::Drop;
+            }
+            if local == "definedName" && is_auto_name(el.attr("name").unwrap_or("")) {
+                notes.push((
+                    "ooxml.auto_open_name",
+                    Severity::High,
+                    Action::Removed,
+                    "defined name removed".into(),
+                ));
+                return Edit::Drop;
+            }
+        }
+        if l.starts_with("ppt/") && local == "controls" {
+            return Edit::Drop;
+        }
+        if props && PERSONAL_PROPS.contains(&local) {
+            notes.push((
+                "ooxml.properties",
+                Severity::Info,
+                Action::Removed,
+                "personal properties removed".into(),
+            ));
+            return Edit::Drop;
+        }
+        for (k, v) in &el.attrs {
+            if k.starts_with("r:") && dropped.contains(v) {
+                return if local == "hyperlink" {
+                    Edit::RemoveAttrs(vec![k.clone()])
+                } else {
+                    Edit::Drop
+                };
+            }
+        }
+        Edit::Keep
+    };
+    let (bytes, dtd) = xml::rewrite(data, name, ctx, decide)?;
+    for (code, sev, act, d) in notes {
+        col.add(Finding::new(code, sev, name).detail(d).action(act));
+    }
+    if dtd {
+        removed(
+            col,
+            "ooxml.xml_dtd",
+            Severity::Medium,
+            name,
+            "DTD and entity references removed",
+        );
+    }
+    Ok(bytes)
 }

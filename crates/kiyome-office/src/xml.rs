@@ -232,15 +232,16 @@ pub enum Edit {
     RemoveAttrs(Vec<String>),
 }
 
-/// Copies `data` event by event, applying `decide` to every start element (and `text` to
-/// every text run outside dropped elements; returning `false` drops the run). The DTD is
-/// always dropped and custom entity references are not copied.
+/// Copies `data` event by event, applying `decide` to every start element.
+/// The DTD is always dropped and custom entity references are not copied; the returned flag
+/// tells whether either was present.
 pub fn rewrite(
     data: &[u8],
     part: &str,
     ctx: &Ctx<'_>,
     mut decide: impl FnMut(&El) -> Edit,
-) -> Result<Vec<u8>, Error> {
+) -> Result<(Vec<u8>, bool), Error> {
+    let mut dtd = false;
     let mut reader = quick_xml::Reader::from_reader(data);
     let mut w = Writer::new(Vec::with_capacity(data.len()));
     let mut buf = Vec::new();
@@ -327,14 +328,16 @@ pub fn rewrite(
             Event::GeneralRef(ref r) => {
                 if resolve(r).is_some() {
                     w.write_event(ev.borrow()).map_err(werr)?;
+                } else {
+                    dtd = true;
                 }
             }
-            Event::DocType(_) => {}
+            Event::DocType(_) => dtd = true,
             Event::Eof => break,
             _ => w.write_event(ev.borrow()).map_err(werr)?,
         }
     }
-    Ok(w.into_inner())
+    Ok((w.into_inner(), dtd))
 }
 
 #[cfg(test)]
@@ -383,7 +386,7 @@ mod tests {
     #[test]
     fn rewrite_drops_unwraps_and_strips_attributes() {
         let xml = br#"<!DOCTYPE x><r><a k="1" id="2">t&amp;</a><b><c/></b><u><v/></u></r>"#;
-        let out = with_ctx(Limits::default(), |ctx| {
+        let (out, dtd) = with_ctx(Limits::default(), |ctx| {
             rewrite(xml, "x", ctx, |el| match el.name.as_str() {
                 "a" => Edit::RemoveAttrs(vec!["id".into()]),
                 "b" => Edit::Drop,
@@ -392,6 +395,7 @@ mod tests {
             })
         })
         .unwrap();
+        assert!(dtd);
         assert_eq!(
             String::from_utf8(out).unwrap(),
             r#"<r><a k="1">t&amp;</a><v/></r>"#
