@@ -37,6 +37,12 @@ enum Command {
     Decrypt(cmd::decrypt::Args),
     /// Dual-control cryptographic erasure (暗号化消去).
     Erase(cmd::erase::Args),
+    /// The quarantine of blocked and held originals: list, show, release, purge.
+    Quarantine(cmd::quarantine::Args),
+    /// Release a held password-protected zip (PPAP) with its password.
+    Release(cmd::release::Args),
+    /// Gateway mode: sanitize files and mail dropped into a spool directory.
+    Watch(cmd::watch::Args),
 }
 
 /// The outcome of a command, mapped to the process exit code in one place.
@@ -68,6 +74,9 @@ fn main() -> ExitCode {
         Command::Encrypt(a) => cmd::encrypt::run(a),
         Command::Decrypt(a) => cmd::decrypt::run(a),
         Command::Erase(a) => cmd::erase::run(a),
+        Command::Quarantine(a) => cmd::quarantine::run(a),
+        Command::Release(a) => cmd::release::run(a),
+        Command::Watch(a) => cmd::watch::run(a),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

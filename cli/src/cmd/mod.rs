@@ -7,4 +7,8 @@ pub mod findings;
 pub mod inspect;
 pub mod keys;
 pub mod policy;
+pub mod quarantine;
+pub mod release;
 pub mod sanitize;
+pub mod watch;
+mod watch_item;

@@ -135,6 +135,14 @@ fn sanitize_one(
     };
     let result = engine.sanitize(&name, &data);
     let mut report = result.report;
+    // A message whose PPAP zip was held is released without it; its original is kept for
+    // `kiyome release MESSAGE-ID --password …`.
+    if kiyome_mail::holds_original(&report)
+        && let Some(q) = &args.quarantine
+        && let Err(e) = quarantine(q, &data, &report)
+    {
+        eprintln!("kiyome: warning: quarantine of {name} failed: {e:#}");
+    }
     match result.output {
         Some(out) if report.verdict == Verdict::Released => {
             let dest = unique(taken, args.out.join(output_rel(rel, report.kind, out.kind)));
@@ -214,16 +222,32 @@ fn unique(taken: &Mutex<HashSet<PathBuf>>, p: PathBuf) -> PathBuf {
     p
 }
 
-/// Copies a blocked original into the quarantine, content-addressed, with its report.
+/// Puts an original into the quarantine store (content-addressed, atomic, with its report,
+/// message id and retention; see `kiyome quarantine`).
 fn quarantine(dir: &Path, data: &[u8], report: &FileReport) -> anyhow::Result<()> {
-    let d = dir.join(&report.sha256);
-    let name = Path::new(&report.path)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "original".into());
-    io::write_atomic(&d.join(format!("{name}.quarantined")), data)?;
-    let json = serde_json::to_string_pretty(report)?;
-    io::write_atomic(&d.join("report.json"), json.as_bytes())
+    let store =
+        kiyome_mail::quarantine::Store::open(dir, kiyome_mail::quarantine::DEFAULT_RETENTION_DAYS)?;
+    let held = kiyome_mail::holds_original(report);
+    let reason = if held {
+        "mail.encrypted_attachment".to_string()
+    } else {
+        report
+            .reason
+            .clone()
+            .unwrap_or_else(|| "unspecified".into())
+    };
+    let envelope = kiyome_mail::envelope(data, report.kind);
+    store.put(
+        data,
+        &kiyome_mail::quarantine::Put {
+            name: &report.path,
+            message_id: envelope.as_ref().map(|e| e.message_id.as_str()),
+            reason: &reason,
+            source: "sanitize",
+            report: serde_json::to_value(report)?,
+        },
+    )?;
+    Ok(())
 }
 
 /// Refuses an output directory that is, or is inside, an input, so that outputs can never

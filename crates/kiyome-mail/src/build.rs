@@ -65,7 +65,10 @@ pub fn write(m: &OutMessage) -> Vec<u8> {
             multipart(
                 "alternative",
                 &b,
-                &[text_part, leaf("text/html; charset=\"utf-8\"", None, html.as_bytes())],
+                &[
+                    text_part,
+                    leaf("text/html; charset=\"utf-8\"", None, html.as_bytes()),
+                ],
             )
         }
         None => text_part,
@@ -143,7 +146,10 @@ fn leaf(ctype: &str, disposition: Option<String>, data: &[u8]) -> String {
 }
 
 fn attachment_part(a: &OutAttachment) -> String {
-    let disposition = format!("Content-Disposition: attachment;{}\r\n", filename_param(&a.name));
+    let disposition = format!(
+        "Content-Disposition: attachment;{}\r\n",
+        filename_param(&a.name)
+    );
     let ctype = if valid_ctype(&a.content_type) {
         a.content_type.as_str()
     } else {
@@ -155,7 +161,9 @@ fn attachment_part(a: &OutAttachment) -> String {
         let seven_bit = a.data.iter().all(|b| *b < 0x80 && *b != 0)
             && a.data.split(|b| *b == b'\n').all(|l| l.len() < 990);
         if seven_bit {
-            let body = String::from_utf8_lossy(&a.data).replace("\r\n", "\n").replace('\n', "\r\n");
+            let body = String::from_utf8_lossy(&a.data)
+                .replace("\r\n", "\n")
+                .replace('\n', "\r\n");
             return format!(
                 "Content-Type: message/rfc822\r\n{disposition}Content-Transfer-Encoding: 7bit\r\n\r\n{body}"
             );
@@ -170,7 +178,8 @@ fn valid_ctype(ct: &str) -> bool {
     let tok = |t: &str| {
         !t.is_empty()
             && t.len() < 100
-            && t.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
     };
     matches!((it.next(), it.next(), it.next()), (Some(a), Some(b), None) if tok(a) && tok(b))
         && !ct.starts_with("multipart/")
@@ -179,7 +188,9 @@ fn valid_ctype(ct: &str) -> bool {
 /// `filename="x.pdf"` for plain ASCII names, RFC 2231 `filename*0*=utf-8''…` otherwise.
 fn filename_param(name: &str) -> String {
     let plain = name.len() < 60
-        && name.bytes().all(|b| (0x20..0x7F).contains(&b) && b != b'"' && b != b'\\');
+        && name
+            .bytes()
+            .all(|b| (0x20..0x7F).contains(&b) && b != b'"' && b != b'\\');
     if plain {
         return format!("\r\n filename=\"{name}\"");
     }
@@ -253,7 +264,10 @@ fn needs_encoding(text: &str) -> bool {
 
 /// An unstructured header (Subject, X-…): raw when short plain ASCII, else encoded-words.
 fn text_header(s: &mut String, name: &str, value: &str) {
-    let value: String = value.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let value: String = value
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     if !needs_encoding(&value) {
         let mut line = format!("{name}:");
         let mut len = line.len();
@@ -292,7 +306,11 @@ pub fn mailbox(m: &Mailbox) -> Option<String> {
         return Some(format!("<{addr}>"));
     };
     let name = name.trim();
-    let shown = if name.bytes().all(|b| b.is_ascii_alphanumeric() || b" !#$%&'*+-/=?^_`{|}~".contains(&b)) && !name.contains("=?") {
+    let shown = if name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b" !#$%&'*+-/=?^_`{|}~".contains(&b))
+        && !name.contains("=?")
+    {
         name.to_string()
     } else if !needs_encoding(name) {
         format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\""))
@@ -307,7 +325,8 @@ fn dot_atom(s: &str) -> bool {
         && !s.starts_with('.')
         && !s.ends_with('.')
         && !s.contains("..")
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.".contains(&b))
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.".contains(&b))
 }
 
 fn valid_addr(a: &str) -> bool {
@@ -371,8 +390,15 @@ mod tests {
             addr: Some(a.into()),
         };
         assert_eq!(mailbox(&m("Taro", "t@ex.jp")).unwrap(), "Taro <t@ex.jp>");
-        assert_eq!(mailbox(&m("Yamada, Taro", "t@ex.jp")).unwrap(), "\"Yamada, Taro\" <t@ex.jp>");
-        assert!(mailbox(&m("山田", "t@ex.jp")).unwrap().starts_with("=?utf-8?b?"));
+        assert_eq!(
+            mailbox(&m("Yamada, Taro", "t@ex.jp")).unwrap(),
+            "\"Yamada, Taro\" <t@ex.jp>"
+        );
+        assert!(
+            mailbox(&m("山田", "t@ex.jp"))
+                .unwrap()
+                .starts_with("=?utf-8?b?")
+        );
         assert!(mailbox(&m("x", "not an address")).is_none());
         assert!(mailbox(&m("x", "a@b\r\nBcc: c@d")).is_none());
     }

@@ -6,9 +6,7 @@ use crate::links::{Link, defang_text};
 use crate::model::{Mail, PartKind};
 use crate::notice::{self, Outcome};
 use crate::{HtmlMode, MailOptions, PpapAction, at, html, load, ppap};
-use kiyome_core::{
-    Action, Ctx, Disarmed, Error, FileReport, Finding, Inspection, Kind, Severity,
-};
+use kiyome_core::{Action, Ctx, Disarmed, Error, FileReport, Finding, Inspection, Kind, Severity};
 
 /// Detail prefix of the finding that marks a held PPAP attachment.
 const HELD: &str = "held for release";
@@ -34,13 +32,19 @@ pub fn disarm(
             mbox.extend_from_slice(&rebuilt);
             mbox.extend_from_slice(b"\r\n");
         }
-        return Ok(Disarmed { data: mbox, kind: Kind::Mbox });
+        return Ok(Disarmed {
+            data: mbox,
+            kind: Kind::Mbox,
+        });
     }
     let (prefix, mail) = mails
         .first()
         .ok_or_else(|| Error::parse("eml", "no message"))?;
     let data = rebuild(prefix, mail, data, ctx, opts, out)?;
-    Ok(Disarmed { data, kind: Kind::Eml })
+    Ok(Disarmed {
+        data,
+        kind: Kind::Eml,
+    })
 }
 
 /// Whether sanitizing this input held an attachment (PPAP), so that the caller must keep the
@@ -64,7 +68,10 @@ fn rebuild(
     let mut items: Vec<Outcome> = Vec::new();
     let mut msg = OutMessage {
         headers: mail.headers.clone(),
-        extra: vec![("X-Kiyome".into(), format!("sanitized by kiyome {}", kiyome_core::VERSION))],
+        extra: vec![(
+            "X-Kiyome".into(),
+            format!("sanitized by kiyome {}", kiyome_core::VERSION),
+        )],
         ..OutMessage::default()
     };
     for m in &mail.malformed {
@@ -99,12 +106,20 @@ fn rebuild(
                 let mut sub = Inspection::default();
                 report_html(&loc, &scan, &mut sub);
                 for f in sub.findings {
-                    let action = if f.code == "mail.link" { Action::Neutralized } else { Action::Removed };
+                    let action = if f.code == "mail.link" {
+                        Action::Neutralized
+                    } else {
+                        Action::Removed
+                    };
                     out.add(f.action(action));
                 }
                 remote += scan.remote.len();
                 active |= !scan.active.is_empty();
-                let converted = if has_text { Action::Removed } else { Action::Converted };
+                let converted = if has_text {
+                    Action::Removed
+                } else {
+                    Action::Converted
+                };
                 out.add(
                     Finding::new("mail.html_body", Severity::Low, loc)
                         .action(converted)
@@ -122,7 +137,9 @@ fn rebuild(
                     items.push(Outcome::HtmlConverted);
                 }
             }
-            PartKind::Attachment => attachment(prefix, part, &id, ctx, opts, &mut msg, &mut items, out),
+            PartKind::Attachment => {
+                attachment(prefix, part, &id, ctx, opts, &mut msg, &mut items, out)
+            }
         }
     }
     if remote > 0 {
@@ -131,12 +148,20 @@ fn rebuild(
     if active {
         items.push(Outcome::ActiveRemoved);
     }
-    let defanged = links.iter().filter(|l| !l.scheme.is_empty() || !l.host.is_empty()).count();
+    let defanged = links
+        .iter()
+        .filter(|l| !l.scheme.is_empty() || !l.host.is_empty())
+        .count();
     if defanged > 0 && opts.defang_links {
         items.push(Outcome::LinksDefanged(defanged));
     }
-    msg.text = if opts.notice { notice::render(&items) } else { String::new() };
-    msg.text.push_str(&body.replace("\r\n", "\n").replace('\n', "\r\n"));
+    msg.text = if opts.notice {
+        notice::render(&items)
+    } else {
+        String::new()
+    };
+    msg.text
+        .push_str(&body.replace("\r\n", "\n").replace('\n', "\r\n"));
     if opts.html == HtmlMode::Sanitized {
         msg.html = Some(safe_html(&msg.text));
     }
@@ -168,12 +193,20 @@ impl std::ops::DerefMut for Tmp<'_> {
     }
 }
 fn tmp_inspection(out: &mut Inspection, action: Action) -> Tmp<'_> {
-    Tmp { out, action, sub: Inspection::default() }
+    Tmp {
+        out,
+        action,
+        sub: Inspection::default(),
+    }
 }
 
 fn text_with_links(text: &str, opts: &MailOptions) -> (String, Vec<Link>) {
     let (defanged, links) = defang_text(text);
-    if opts.defang_links { (defanged, links) } else { (text.to_string(), links) }
+    if opts.defang_links {
+        (defanged, links)
+    } else {
+        (text.to_string(), links)
+    }
 }
 
 fn push_body(body: &mut String, text: &str) {
@@ -190,7 +223,9 @@ fn header_checks(mail: &Mail, prefix: &str, items: &mut Vec<Outcome>, out: &mut 
             items.push(Outcome::HeaderDropped(name.into()));
             out.add(
                 Finding::new("mail.malformed", Severity::Low, at(prefix, name))
-                    .detail(format!("an address in {name} cannot be written validly and was left out"))
+                    .detail(format!(
+                        "an address in {name} cannot be written validly and was left out"
+                    ))
                     .action(Action::Removed),
             );
         }
@@ -219,11 +254,15 @@ fn attachment(
         items.push(Outcome::Uuencode { name: name.clone() });
     }
     if ppap::is_encrypted_zip(&part.data) {
-        out.children.push(ctx.inspect_nested(&at(prefix, &name), &part.data));
+        out.children
+            .push(ctx.inspect_nested(&at(prefix, &name), &part.data));
         let (detail, outcome) = match opts.ppap {
             PpapAction::Hold => (
                 format!("{HELD}: {name}; original message quarantined under id {id}"),
-                Some(Outcome::Held { name: name.clone(), id: id.to_string() }),
+                Some(Outcome::Held {
+                    name: name.clone(),
+                    id: id.to_string(),
+                }),
             ),
             PpapAction::Notice => (
                 format!("removed: {name}"),
@@ -249,9 +288,17 @@ fn attachment(
             out.add(
                 Finding::new("mail.attachment", Severity::Info, loc)
                     .detail(format!("{name}: sanitized as {}", d.kind))
-                    .action(if new_name == name { Action::Kept } else { Action::Converted }),
+                    .action(if new_name == name {
+                        Action::Kept
+                    } else {
+                        Action::Converted
+                    }),
             );
-            items.push(Outcome::Released { name: name.clone(), new_name: new_name.clone(), removed });
+            items.push(Outcome::Released {
+                name: name.clone(),
+                new_name: new_name.clone(),
+                removed,
+            });
             msg.attachments.push(OutAttachment {
                 name: new_name,
                 content_type: mime_type(d.kind).to_string(),
@@ -310,7 +357,9 @@ pub fn mime_type(kind: Kind) -> &'static str {
 /// The sanitized-HTML alternative: the final plain text, HTML-escaped, with `<br>` line
 /// breaks. Nothing from the original markup is carried over.
 fn safe_html(text: &str) -> String {
-    let mut s = String::from("<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body><div style=\"white-space:pre-wrap;font-family:monospace\">");
+    let mut s = String::from(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body><div style=\"white-space:pre-wrap;font-family:monospace\">",
+    );
     for c in text.chars() {
         match c {
             '<' => s.push_str("&lt;"),

@@ -23,13 +23,35 @@ pub struct HtmlScan {
 
 /// Elements whose content is not text.
 const SKIP: &[&str] = &[
-    "script", "style", "head", "noscript", "template", "iframe", "object", "svg", "title",
-    "embed", "applet", "math",
+    "script", "style", "head", "noscript", "template", "iframe", "object", "svg", "title", "embed",
+    "applet", "math",
 ];
 /// Elements that end a line.
 const BLOCK: &[&str] = &[
-    "p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote",
-    "pre", "hr", "ul", "ol", "dl", "dt", "dd", "section", "article", "header", "footer",
+    "p",
+    "div",
+    "br",
+    "tr",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "blockquote",
+    "pre",
+    "hr",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "section",
+    "article",
+    "header",
+    "footer",
 ];
 
 /// Scans `html`. `defang_links` writes link targets as `hxxp://host[.]tld`.
@@ -64,13 +86,27 @@ pub fn scan(html: &str, defang_links: bool) -> HtmlScan {
         let closing = name.starts_with('/');
         let bare = name.trim_start_matches('/').to_ascii_lowercase();
         // Active content is recorded wherever it is.
-        if matches!(bare.as_str(), "script" | "iframe" | "object" | "embed" | "applet" | "form" | "frame" | "base" | "meta")
-            && !closing
+        if matches!(
+            bare.as_str(),
+            "script"
+                | "iframe"
+                | "object"
+                | "embed"
+                | "applet"
+                | "form"
+                | "frame"
+                | "base"
+                | "meta"
+        ) && !closing
             && (bare != "meta" || attrs.to_ascii_lowercase().contains("refresh"))
         {
             out.active.push(bare.clone());
         }
-        if attrs.to_ascii_lowercase().split_whitespace().any(|a| a.starts_with("on") && a.contains('=')) {
+        if attrs
+            .to_ascii_lowercase()
+            .split_whitespace()
+            .any(|a| a.starts_with("on") && a.contains('='))
+        {
             out.active.push(format!("{bare} event handler"));
         }
         if let Some(until) = &skip_until {
@@ -170,7 +206,10 @@ pub fn attr(attrs: &str, name: &str) -> Option<String> {
         let v = attrs[vstart..].trim_start();
         let value = match v.chars().next() {
             Some(q @ ('"' | '\'')) => v[1..].split(q).next().unwrap_or(""),
-            _ => v.split(|c: char| c.is_whitespace() || c == '>').next().unwrap_or(""),
+            _ => v
+                .split(|c: char| c.is_whitespace() || c == '>')
+                .next()
+                .unwrap_or(""),
         };
         return Some(entities(value).trim().to_string());
     }
@@ -179,10 +218,20 @@ pub fn attr(attrs: &str, name: &str) -> Option<String> {
 
 fn is_tiny(attrs: &str) -> bool {
     let small = |k: &str| {
-        attr(attrs, k).is_some_and(|v| v.trim_end_matches("px").trim().parse::<u32>().is_ok_and(|n| n <= 2))
+        attr(attrs, k).is_some_and(|v| {
+            v.trim_end_matches("px")
+                .trim()
+                .parse::<u32>()
+                .is_ok_and(|n| n <= 2)
+        })
     };
-    let style = attr(attrs, "style").unwrap_or_default().to_ascii_lowercase();
-    small("width") || small("height") || style.contains("display:none") || style.contains("display: none")
+    let style = attr(attrs, "style")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    small("width")
+        || small("height")
+        || style.contains("display:none")
+        || style.contains("display: none")
 }
 
 fn css_urls(css: &str, remote: &mut Vec<(Link, bool)>) {
@@ -190,7 +239,10 @@ fn css_urls(css: &str, remote: &mut Vec<(Link, bool)>) {
     let mut from = 0;
     while let Some(p) = lower[from..].find("url(") {
         let start = from + p + 4;
-        let end = lower[start..].find(')').map(|e| start + e).unwrap_or(lower.len());
+        let end = lower[start..]
+            .find(')')
+            .map(|e| start + e)
+            .unwrap_or(lower.len());
         let u = css[start..end].trim().trim_matches(['"', '\'']);
         let l = parse_link(u);
         if l.is_remote() {
@@ -281,7 +333,12 @@ mod tests {
             <a href='javascript:alert(1)' onclick="x()">js</a></body></html>"#;
         let s = scan(h, true);
         assert!(s.text.contains("Hello & welcome"));
-        assert!(s.text.contains("click [hxxps://evil[.]example[.]com/x?a=1]"), "{}", s.text);
+        assert!(
+            s.text
+                .contains("click [hxxps://evil[.]example[.]com/x?a=1]"),
+            "{}",
+            s.text
+        );
         assert!(s.text.contains("js [javascript[:]alert(1)]"), "{}", s.text);
         assert!(!s.text.contains("stealCookies"));
         assert_eq!(s.links.len(), 2);

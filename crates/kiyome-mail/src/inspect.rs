@@ -23,7 +23,10 @@ pub(crate) fn inspect_mail(
     out: &mut Inspection,
 ) -> Result<(), Error> {
     for m in &mail.malformed {
-        out.add(Finding::new("mail.malformed", Severity::Low, at(prefix, "structure")).detail(m.clone()));
+        out.add(
+            Finding::new("mail.malformed", Severity::Low, at(prefix, "structure"))
+                .detail(m.clone()),
+        );
     }
     for part in &mail.parts {
         ctx.budget.check_time()?;
@@ -46,7 +49,11 @@ pub(crate) fn inspect_mail(
                     Finding::new("mail.attachment", Severity::Info, loc.clone()).detail(format!(
                         "{} ({}, {} bytes)",
                         part.name,
-                        if part.content_type.is_empty() { "no type" } else { &part.content_type },
+                        if part.content_type.is_empty() {
+                            "no type"
+                        } else {
+                            &part.content_type
+                        },
                         part.data.len()
                     )),
                 );
@@ -62,7 +69,8 @@ pub(crate) fn inspect_mail(
                             .detail(format!("password-protected zip {}", part.name)),
                     );
                 }
-                out.children.push(ctx.inspect_nested(&at(prefix, &part.name), &part.data));
+                out.children
+                    .push(ctx.inspect_nested(&at(prefix, &part.name), &part.data));
             }
         }
     }
@@ -74,15 +82,24 @@ pub(crate) fn report_html(loc: &str, scan: &html::HtmlScan, out: &mut Inspection
     report_links(loc, &scan.links, out);
     let mut seen = BTreeSet::new();
     for (l, tiny) in &scan.remote {
-        let what = if *tiny { "tracking pixel" } else { "remote resource" };
+        let what = if *tiny {
+            "tracking pixel"
+        } else {
+            "remote resource"
+        };
         let detail = format!("{what} {}", l.detail());
         if seen.insert(detail.clone()) {
-            out.add(Finding::new("mail.remote_content", Severity::Medium, loc.to_string()).detail(detail));
+            out.add(
+                Finding::new("mail.remote_content", Severity::Medium, loc.to_string())
+                    .detail(detail),
+            );
         }
     }
     let active: BTreeSet<&String> = scan.active.iter().collect();
     for a in active {
-        out.add(Finding::new("mail.active_content", Severity::High, loc.to_string()).detail(a.clone()));
+        out.add(
+            Finding::new("mail.active_content", Severity::High, loc.to_string()).detail(a.clone()),
+        );
     }
 }
 

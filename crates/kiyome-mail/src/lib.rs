@@ -158,6 +158,36 @@ pub fn load(data: &[u8], kind: Kind, ctx: &Ctx<'_>) -> Result<Vec<(String, model
     }
 }
 
+/// Who sent a message and its id, for audit records and the quarantine.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Envelope {
+    /// The first From address (or display name when there is no address).
+    pub from: String,
+    /// The Message-ID (or `sha256:<hex>` of the input when it has none).
+    pub message_id: String,
+}
+
+/// The envelope of the first message in a mail input, or `None` for other kinds or
+/// unparseable input. Parses under default limits without recursing into attachments.
+pub fn envelope(data: &[u8], kind: Kind) -> Option<Envelope> {
+    if kind.class() != kiyome_core::KindClass::Mail && kind != Kind::Msg {
+        return None;
+    }
+    let budget = kiyome_core::Budget::new(&kiyome_core::Limits::default());
+    let ctx = Ctx::new(&budget, &kiyome_core::NoNesting);
+    let (_, mail) = load(data, kind, &ctx).ok()?.into_iter().next()?;
+    let from = mail
+        .headers
+        .from
+        .first()
+        .and_then(|m| m.addr.clone().or_else(|| m.name.clone()))
+        .unwrap_or_default();
+    Some(Envelope {
+        from,
+        message_id: mail.id_or_hash(data),
+    })
+}
+
 /// `message 2: part 3` or just `part 3`.
 pub(crate) fn at(prefix: &str, loc: &str) -> String {
     if prefix.is_empty() {

@@ -16,8 +16,10 @@ pub struct Link {
 impl Link {
     /// Whether loading this target reaches the network (a remote resource).
     pub fn is_remote(&self) -> bool {
-        matches!(self.scheme.as_str(), "http" | "https" | "ftp" | "unc" | "file")
-            || (self.scheme.is_empty() && !self.host.is_empty())
+        matches!(
+            self.scheme.as_str(),
+            "http" | "https" | "ftp" | "unc" | "file"
+        ) || (self.scheme.is_empty() && !self.host.is_empty())
     }
 
     /// Severity of a link to this target: web and mail links are Low; script, data, file and
@@ -98,7 +100,10 @@ fn host_of(after_slashes: &str) -> String {
         .unwrap_or("");
     let host = authority.rsplit('@').next().unwrap_or("");
     let host = if host.starts_with('[') {
-        host.split(']').next().map(|h| format!("{h}]")).unwrap_or_default()
+        host.split(']')
+            .next()
+            .map(|h| format!("{h}]"))
+            .unwrap_or_default()
     } else {
         host.split(':').next().unwrap_or("").to_string()
     };
@@ -108,9 +113,18 @@ fn host_of(after_slashes: &str) -> String {
 /// Makes a URL non-clickable but readable: `http` → `hxxp`, the dots of the host → `[.]`,
 /// `:` of other schemes → `[:]`.
 pub fn defang(url: &str) -> String {
-    let url: String = url.trim().chars().filter(|c| !c.is_control()).take(2048).collect();
+    let url: String = url
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(2048)
+        .collect();
     let lower = url.to_ascii_lowercase();
-    for (scheme, repl) in [("https://", "hxxps://"), ("http://", "hxxp://"), ("ftp://", "fxp://")] {
+    for (scheme, repl) in [
+        ("https://", "hxxps://"),
+        ("http://", "hxxp://"),
+        ("ftp://", "fxp://"),
+    ] {
         if lower.starts_with(scheme) {
             let rest = &url[scheme.len()..];
             let (host, tail) = match rest.find(['/', '?', '#']) {
@@ -149,7 +163,12 @@ pub fn find_urls(text: &str) -> Vec<(usize, usize)> {
         // `www.` must start a word; `xwww.` is not a link.
         let word_start = start == 0 || !lower.as_bytes()[start - 1].is_ascii_alphanumeric();
         let len = lower[start..]
-            .find(|c: char| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | '「' | '」' | '）' | '、' | '。') || !c.is_ascii())
+            .find(|c: char| {
+                c.is_whitespace()
+                    || c.is_control()
+                    || matches!(c, '<' | '>' | '"' | '「' | '」' | '）' | '、' | '。')
+                    || !c.is_ascii()
+            })
             .unwrap_or(lower.len() - start);
         let end = start + len;
         let trimmed = text[start..end].trim_end_matches(['.', ',', ')', ']', ';', '!', '?']);
@@ -203,14 +222,20 @@ mod tests {
         assert_eq!(parse_link("java\tscript:alert(1)").scheme, "javascript");
         assert_eq!(parse_link("\\\\10.0.0.1\\share\\x").scheme, "unc");
         let l = parse_link("https://user@Evil.Example:8443/p");
-        assert_eq!((l.scheme.as_str(), l.host.as_str()), ("https", "evil.example"));
+        assert_eq!(
+            (l.scheme.as_str(), l.host.as_str()),
+            ("https", "evil.example")
+        );
         assert_eq!(parse_link("mailto:a@b.jp?subject=x").host, "b.jp");
     }
 
     #[test]
     fn text_urls_are_found_and_defanged() {
         let (t, links) = defang_text("詳細は https://example.jp/info。 or www.example.com.");
-        assert_eq!(t, "詳細は hxxps://example[.]jp/info。 or www[.]example[.]com.");
+        assert_eq!(
+            t,
+            "詳細は hxxps://example[.]jp/info。 or www[.]example[.]com."
+        );
         assert_eq!(links.len(), 2);
         assert_eq!(links[1].host, "www.example.com");
     }

@@ -37,8 +37,9 @@ pub fn parse_message(data: &[u8], ctx: &Ctx<'_>) -> Result<Mail, Error> {
         let id = i as u32;
         let location = format!("part {}", i);
         if part.is_encoding_problem {
-            mail.malformed
-                .push(format!("{location}: transfer encoding could not be decoded"));
+            mail.malformed.push(format!(
+                "{location}: transfer encoding could not be decoded"
+            ));
         }
         let is_attachment = msg.attachments.contains(&id);
         let cte = part
@@ -103,7 +104,11 @@ pub fn parse_message(data: &[u8], ctx: &Ctx<'_>) -> Result<Mail, Error> {
                             .push(format!("{location}: x-uuencode part without a valid block"));
                     }
                     for (n, (bname, bytes)) in blocks.into_iter().enumerate() {
-                        let shown = if bname.is_empty() { name.clone() } else { bname };
+                        let shown = if bname.is_empty() {
+                            name.clone()
+                        } else {
+                            bname
+                        };
                         let mut p = Part::attachment(
                             format!("{location} uuencode block {}", n + 1),
                             safe_name(&shown, &default_name),
@@ -251,7 +256,11 @@ pub fn split_mbox(data: &[u8], max: u64) -> Result<Vec<Vec<u8>>, Error> {
                 messages.push(m);
             }
             if messages.len() as u64 >= max {
-                return Err(Error::limit(LimitKind::Entries, messages.len() as u64 + 1, max));
+                return Err(Error::limit(
+                    LimitKind::Entries,
+                    messages.len() as u64 + 1,
+                    max,
+                ));
             }
             current = Some(Vec::new());
             prev_blank = false;

@@ -176,9 +176,9 @@ fn read_attachments<F: Read + Seek>(
                     data,
                 ));
             }
-            None => mail
-                .malformed
-                .push(format!("{location}: attachment without data (link or OLE object)")),
+            None => mail.malformed.push(format!(
+                "{location}: attachment without data (link or OLE object)"
+            )),
         }
     }
     Ok(())
@@ -276,7 +276,8 @@ fn u32_prop<F: Read + Seek>(
     header: usize,
     ctx: &Ctx<'_>,
 ) -> Result<Option<u32>, Error> {
-    Ok(fixed_prop(cf, root, tag, header, ctx)?.map(|v| u32::from_le_bytes([v[0], v[1], v[2], v[3]])))
+    Ok(fixed_prop(cf, root, tag, header, ctx)?
+        .map(|v| u32::from_le_bytes([v[0], v[1], v[2], v[3]])))
 }
 
 /// PR_CLIENT_SUBMIT_TIME (0x0039, PT_SYSTIME: 100 ns ticks since 1601-01-01 UTC).
@@ -309,7 +310,11 @@ pub(crate) fn test_msg(subject: &str, body: &str, attachments: &[(&str, &[u8])])
     for (i, (name, data)) in attachments.iter().enumerate() {
         let dir = format!("/__attach_version1.0_#{i:08X}");
         cf.create_storage(&dir).unwrap();
-        put(&mut cf, &format!("{dir}/__substg1.0_3707001F"), &utf16(name));
+        put(
+            &mut cf,
+            &format!("{dir}/__substg1.0_3707001F"),
+            &utf16(name),
+        );
         put(&mut cf, &format!("{dir}/__substg1.0_37010102"), data);
     }
     cf.flush().unwrap();

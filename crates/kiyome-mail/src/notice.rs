@@ -15,7 +15,11 @@ pub enum Outcome {
     /// Links defanged.
     LinksDefanged(usize),
     /// An attachment released, sanitized; `new_name` when the name changed; codes removed.
-    Released { name: String, new_name: String, removed: Vec<String> },
+    Released {
+        name: String,
+        new_name: String,
+        removed: Vec<String>,
+    },
     /// An attachment blocked, with its reason code.
     Blocked { name: String, reason: String },
     /// A PPAP zip held for release.
@@ -30,9 +34,8 @@ pub enum Outcome {
 
 /// Renders the notice block.
 pub fn render(items: &[Outcome]) -> String {
-    let mut s = String::from(
-        "━━ kiyome: このメールは無害化されました / This message was sanitized ━━\r\n",
-    );
+    let mut s =
+        String::from("━━ kiyome: このメールは無害化されました / This message was sanitized ━━\r\n");
     if items.is_empty() {
         s.push_str("- 危険因子はありませんでした / no dangerous factor was found\r\n");
     }
@@ -91,7 +94,12 @@ pub fn removed_codes(r: &FileReport) -> Vec<String> {
     let mut codes: Vec<String> = r
         .findings
         .iter()
-        .filter(|f| matches!(f.action, Action::Removed | Action::Neutralized | Action::Converted))
+        .filter(|f| {
+            matches!(
+                f.action,
+                Action::Removed | Action::Neutralized | Action::Converted
+            )
+        })
         .map(|f| f.code.clone())
         .collect();
     codes.sort();

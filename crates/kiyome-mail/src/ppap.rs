@@ -16,9 +16,7 @@ pub fn is_encrypted_zip(data: &[u8]) -> bool {
     if !data.starts_with(b"PK\x03\x04") && !data.starts_with(b"PK\x05\x06") {
         return false;
     }
-    let flag_at = |i: usize, off: usize| -> bool {
-        data.get(i + off).is_some_and(|b| b & 1 == 1)
-    };
+    let flag_at = |i: usize, off: usize| -> bool { data.get(i + off).is_some_and(|b| b & 1 == 1) };
     let mut i = 0;
     while i + 4 <= data.len() {
         match &data[i..i + 4] {
@@ -43,11 +41,15 @@ pub struct Member {
 /// Decrypts and unpacks an encrypted zip with `password`, under the limits of `ctx`.
 /// A wrong password is an [`Error::Encrypted`]; directories are skipped.
 pub fn decrypt_zip(data: &[u8], password: &[u8], ctx: &Ctx<'_>) -> Result<Vec<Member>, Error> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(data))
-        .map_err(|e| Error::parse("zip", e.to_string()))?;
+    let mut zip =
+        zip::ZipArchive::new(Cursor::new(data)).map_err(|e| Error::parse("zip", e.to_string()))?;
     let max_entries = ctx.limits().max_entries;
     if zip.len() as u64 > max_entries {
-        return Err(Error::limit(LimitKind::Entries, zip.len() as u64, max_entries));
+        return Err(Error::limit(
+            LimitKind::Entries,
+            zip.len() as u64,
+            max_entries,
+        ));
     }
     let mut out = Vec::new();
     for i in 0..zip.len() {

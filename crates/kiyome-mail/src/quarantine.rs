@@ -82,6 +82,26 @@ impl Store {
         })
     }
 
+    /// Removes temporary files that a killed writer left behind (`.*.tmp` under `objects/`
+    /// and `entries/`). Call it only when no other process writes to this store.
+    pub fn cleanup_temp(&self) -> io::Result<usize> {
+        let mut removed = 0;
+        let mut dirs = vec![self.root.join("entries"), self.root.join("objects")];
+        while let Some(d) = dirs.pop() {
+            for e in fs::read_dir(&d)?.flatten() {
+                let p = e.path();
+                let name = e.file_name().to_string_lossy().into_owned();
+                if e.file_type().is_ok_and(|t| t.is_dir()) {
+                    dirs.push(p);
+                } else if name.starts_with('.') && name.ends_with(".tmp") {
+                    fs::remove_file(&p)?;
+                    removed += 1;
+                }
+            }
+        }
+        Ok(removed)
+    }
+
     /// The store's directory.
     pub fn root(&self) -> &Path {
         &self.root
@@ -151,6 +171,8 @@ impl Store {
     /// The entry for a SHA-256 (or a unique prefix of at least 8 hex digits) or a message id.
     pub fn get(&self, key: &str) -> io::Result<Option<Entry>> {
         let key = key.trim().trim_start_matches('<').trim_end_matches('>');
+        // A message without a Message-ID is known by `sha256:<hex>` of the original.
+        let key = key.strip_prefix("sha256:").unwrap_or(key);
         let exact = self.entry_path(key);
         if key.len() == 64 && exact.is_file() {
             return read_entry(&exact).map(Some);
@@ -271,12 +293,23 @@ mod tests {
         let e = store.put_at(b"original", &put, t0).unwrap();
         assert_eq!(e.sha256, kiyome_core::sha256_hex(b"original"));
         let again = store
-            .put_at(b"original", &Put { name: "b.eml", message_id: Some("m2@x"), ..put.clone() }, t0)
+            .put_at(
+                b"original",
+                &Put {
+                    name: "b.eml",
+                    message_id: Some("m2@x"),
+                    ..put.clone()
+                },
+                t0,
+            )
             .unwrap();
         assert_eq!(again.names, vec!["a.eml", "b.eml"]);
         assert_eq!(store.list().unwrap().len(), 1);
         assert_eq!(store.get("<m2@x>").unwrap().unwrap().sha256, e.sha256);
-        assert_eq!(store.get(&e.sha256[..10]).unwrap().unwrap().sha256, e.sha256);
+        assert_eq!(
+            store.get(&e.sha256[..10]).unwrap().unwrap().sha256,
+            e.sha256
+        );
         assert!(store.get("nope@x").unwrap().is_none());
         assert_eq!(store.original(&e).unwrap(), b"original");
         // Not yet expired one second before the retention ends; gone after.
@@ -290,7 +323,16 @@ mod tests {
     fn tampered_original_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), 1).unwrap();
-        let e = store.put(b"abc", &Put { name: "x", reason: "r", ..Put::default() }).unwrap();
+        let e = store
+            .put(
+                b"abc",
+                &Put {
+                    name: "x",
+                    reason: "r",
+                    ..Put::default()
+                },
+            )
+            .unwrap();
         fs::write(store.object_path(&e.sha256), b"abd").unwrap();
         assert!(store.original(&e).is_err());
     }

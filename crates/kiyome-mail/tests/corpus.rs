@@ -10,7 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn python() -> Option<&'static str> {
-    let ok = Command::new("python3").arg("-c").arg("import email").output();
+    let ok = Command::new("python3")
+        .arg("-c")
+        .arg("import email")
+        .output();
     match ok {
         Ok(o) if o.status.success() => Some("python3"),
         _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
@@ -33,7 +36,11 @@ pub fn pycheck(files: &[PathBuf]) -> Vec<Value> {
         .args(files)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout)
         .unwrap()
         .lines()
@@ -100,7 +107,8 @@ fn corpus_mail_rebuilds_parse_cleanly_in_python_and_decode_like_python() {
                 let out = out_dir.path().join(format!("{name}.out.{ext}"));
                 std::fs::write(&out, &d.data).unwrap();
                 if let Some(dump) = std::env::var_os("KIYOME_MAIL_DUMP") {
-                    std::fs::write(Path::new(&dump).join(out.file_name().unwrap()), &d.data).unwrap();
+                    std::fs::write(Path::new(&dump).join(out.file_name().unwrap()), &d.data)
+                        .unwrap();
                 }
                 let text = String::from_utf8_lossy(&d.data).to_ascii_lowercase();
                 assert!(!text.contains("text/html"), "{name}: HTML survived");
@@ -112,8 +120,15 @@ fn corpus_mail_rebuilds_parse_cleanly_in_python_and_decode_like_python() {
         }
         parsed.push(path.clone());
     }
-    eprintln!("mail corpus: {} files, {} rebuilt, blocked: {blocked:#?}", files.len(), outputs.len());
-    assert!(outputs.len() >= files.len() - 1, "too many blocked: {blocked:#?}");
+    eprintln!(
+        "mail corpus: {} files, {} rebuilt, blocked: {blocked:#?}",
+        files.len(),
+        outputs.len()
+    );
+    assert!(
+        outputs.len() >= files.len() - 1,
+        "too many blocked: {blocked:#?}"
+    );
     if python().is_none() {
         return;
     }
@@ -125,19 +140,36 @@ fn corpus_mail_rebuilds_parse_cleanly_in_python_and_decode_like_python() {
     let mut compared = 0;
     for (((input, _, mails), pout), pin) in outputs.iter().zip(&py_out).zip(&py_in) {
         let name = input.file_name().unwrap().to_string_lossy();
-        let out_msgs = pout["messages"].as_array().unwrap_or_else(|| panic!("{name}: {pout}"));
+        let out_msgs = pout["messages"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name}: {pout}"));
         assert_eq!(out_msgs.len(), mails.len(), "{name}: message count");
         for (m, (_, mail)) in out_msgs.iter().zip(mails) {
             let defects = m["defects"].as_array().unwrap();
-            assert!(defects.is_empty(), "{name}: Python finds defects {defects:?}");
-            assert!(!m["types"].as_array().unwrap().iter().any(|t| t == "text/html"));
+            assert!(
+                defects.is_empty(),
+                "{name}: Python finds defects {defects:?}"
+            );
+            assert!(
+                !m["types"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|t| t == "text/html")
+            );
             // The rebuilt subject decodes (in Python) to exactly our decoded subject.
             let ours = mail.headers.subject.clone().unwrap_or_default();
             let theirs = m["subject"].as_str().unwrap_or("");
-            assert_eq!(norm_subject(theirs), norm_subject(&ours), "{name}: rebuilt subject");
+            assert_eq!(
+                norm_subject(theirs),
+                norm_subject(&ours),
+                "{name}: rebuilt subject"
+            );
         }
         // The original, decoded by Python, against our parse of it.
-        let Some(in_msgs) = pin["messages"].as_array() else { continue };
+        let Some(in_msgs) = pin["messages"].as_array() else {
+            continue;
+        };
         if in_msgs.len() != mails.len() || input.extension().is_some_and(|e| e == "msg") {
             continue;
         }
@@ -168,7 +200,11 @@ fn corpus_mail_rebuilds_parse_cleanly_in_python_and_decode_like_python() {
                 .collect();
             for t in &theirs {
                 if !ours.contains(t) {
-                    mismatches.push(format!("{name}: body {:?} not among ours {:?}", trunc(t), ours.iter().map(|o| trunc(o)).collect::<Vec<_>>()));
+                    mismatches.push(format!(
+                        "{name}: body {:?} not among ours {:?}",
+                        trunc(t),
+                        ours.iter().map(|o| trunc(o)).collect::<Vec<_>>()
+                    ));
                 }
             }
         }

@@ -18,6 +18,7 @@ pub fn all_codes() -> Vec<(&'static str, &'static [CodeInfo])> {
         ("Images", kiyome_image::CODES),
         ("Archives", kiyome_archive::CODES),
         ("Text and markup", crate::text::CODES),
+        ("Mail", kiyome_mail::CODES),
         ("Sanitize engine", crate::ENGINE_CODES),
     ]
 }
@@ -120,6 +121,10 @@ impl Nested for Engine {
 
 fn dispatch(data: &[u8], kind: Kind, ctx: &Ctx<'_>, out: &mut Inspection) -> Result<(), Error> {
     ctx.budget.check_time()?;
+    if kind == Kind::Msg {
+        // Outlook messages are OLE files, but their content is mail.
+        return kiyome_mail::inspect(data, kind, ctx, out);
+    }
     match kind.class() {
         KindClass::Pdf => kiyome_pdf::inspect(data, kind, ctx, out),
         KindClass::Ooxml | KindClass::Odf | KindClass::Ole | KindClass::Rtf => {

@@ -62,6 +62,8 @@ pub struct Policy {
     pub modes: BTreeMap<String, Mode>,
     /// Resource limits for each input.
     pub limits: Limits,
+    /// Mail: HTML bodies, PPAP zips, link defanging, the notice (`[mail]`).
+    pub mail: kiyome_mail::MailOptions,
 }
 
 impl Default for Policy {
@@ -74,6 +76,7 @@ impl Default for Policy {
             default_mode: Mode::Disarm,
             modes,
             limits: Limits::default(),
+            mail: kiyome_mail::MailOptions::default(),
         }
     }
 }

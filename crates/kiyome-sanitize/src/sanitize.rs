@@ -193,11 +193,14 @@ impl Engine {
     /// Disarm by kind: each arm calls the format crate that rebuilds that kind.
     fn disarm(
         &self,
-        _data: &[u8],
+        data: &[u8],
         kind: Kind,
-        _ctx: &Ctx<'_>,
-        _out: &mut Inspection,
+        ctx: &Ctx<'_>,
+        out: &mut Inspection,
     ) -> Result<Disarmed, Error> {
+        if kind.class() == KindClass::Mail || kind == Kind::Msg {
+            return kiyome_mail::disarm(data, kind, ctx, &self.policy.mail, out);
+        }
         // Format crates are wired in here as their disarm handlers land; until then the kind
         // is blocked (default deny).
         Err(Error::unsupported(format!("sanitizing {kind} files")))

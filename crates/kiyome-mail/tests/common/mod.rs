@@ -34,12 +34,21 @@ impl Nested for Fake {
         r
     }
 
-    fn sanitize_nested(&self, name: &str, data: &[u8], ctx: &Ctx<'_>) -> (FileReport, Option<Disarmed>) {
+    fn sanitize_nested(
+        &self,
+        name: &str,
+        data: &[u8],
+        ctx: &Ctx<'_>,
+    ) -> (FileReport, Option<Disarmed>) {
         let mut r = self.inspect_nested(name, data, ctx);
         if r.reason.is_some() {
             return (r, None);
         }
-        let kind = if name.ends_with(".docm") { Kind::Docx } else { r.kind };
+        let kind = if name.ends_with(".docm") {
+            Kind::Docx
+        } else {
+            r.kind
+        };
         if kind.class() == KindClass::Mail {
             // Attached messages are rebuilt recursively, as the engine does.
             let mut sub = kiyome_core::Inspection::default();
@@ -51,7 +60,13 @@ impl Nested for Fake {
                 }
             }
         }
-        (r, Some(Disarmed { data: data.to_vec(), kind }))
+        (
+            r,
+            Some(Disarmed {
+                data: data.to_vec(),
+                kind,
+            }),
+        )
     }
 }
 
