@@ -87,7 +87,8 @@ fn encrypted_zip() -> Vec<u8> {
     let opts = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .last_modified_time(zip::DateTime::default())
-        .with_aes_encryption(zip::AesMode::Aes256, "ppap-2026");
+        // A fixed salt keeps the fixture deterministic (never do this for real data).
+        .with_aes_encryption_and_salt(b"ppap-2026", zip::AesSalt::Aes256([7u8; 16]));
     if w.start_file("見積書.txt", opts).is_ok() {
         let _ = w.write_all("お見積り金額: 1,000,000円\n".as_bytes());
     }

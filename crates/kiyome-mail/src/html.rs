@@ -153,10 +153,11 @@ pub fn scan(html: &str, defang_links: bool) -> HtmlScan {
         if let Some(style) = attr(attrs, "style") {
             css_urls(&style, &mut out.remote);
         }
-        if bare == "img" && !closing {
-            if let Some(alt) = attr(attrs, "alt").filter(|a| !a.trim().is_empty()) {
-                text.push_str(&format!("[{}]", alt.trim()));
-            }
+        if bare == "img"
+            && !closing
+            && let Some(alt) = attr(attrs, "alt").filter(|a| !a.trim().is_empty())
+        {
+            text.push_str(&format!("[{}]", alt.trim()));
         }
     }
     out.text = tidy(&text);

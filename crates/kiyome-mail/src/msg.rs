@@ -300,7 +300,7 @@ pub(crate) fn test_msg(subject: &str, body: &str, attachments: &[(&str, &[u8])])
     use std::io::Write;
     let mut cf = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
     let utf16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect() };
-    let mut put = |cf: &mut Cfb2, path: &str, data: &[u8]| {
+    let put = |cf: &mut Cfb2, path: &str, data: &[u8]| {
         cf.create_stream(path).unwrap().write_all(data).unwrap();
     };
     type Cfb2 = cfb::CompoundFile<Cursor<Vec<u8>>>;
@@ -319,4 +319,38 @@ pub(crate) fn test_msg(subject: &str, body: &str, attachments: &[(&str, &[u8])])
     }
     cf.flush().unwrap();
     cf.into_inner().into_inner()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kiyome_core::{Budget, Limits, NoNesting};
+
+    #[test]
+    fn outlook_message_properties_and_attachments_are_read() {
+        let data = test_msg("会議の件①", "本文です", &[("資料.pdf", b"%PDF-1.4 x")]);
+        let budget = Budget::new(&Limits::default());
+        let ctx = Ctx::new(&budget, &NoNesting);
+        let mail = parse(&data, &ctx).unwrap();
+        assert_eq!(mail.headers.subject.as_deref(), Some("会議の件①"));
+        assert_eq!(mail.parts[0].text, "本文です");
+        assert_eq!(mail.parts[1].name, "資料.pdf");
+        assert_eq!(mail.parts[1].data, b"%PDF-1.4 x");
+    }
+
+    #[test]
+    fn a_compound_file_that_is_not_a_message_is_refused() {
+        use std::io::Write;
+        let mut cf = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+        cf.create_stream("/WordDocument")
+            .unwrap()
+            .write_all(b"x")
+            .unwrap();
+        cf.flush().unwrap();
+        let data = cf.into_inner().into_inner();
+        let budget = Budget::new(&Limits::default());
+        let ctx = Ctx::new(&budget, &NoNesting);
+        assert_eq!(parse(&data, &ctx).unwrap_err().code(), "parse.failed");
+        assert_eq!(parse(b"not ole", &ctx).unwrap_err().code(), "parse.failed");
+    }
 }

@@ -149,10 +149,10 @@ impl Store {
         if !entry.names.iter().any(|n| n == put.name) {
             entry.names.push(put.name.to_string());
         }
-        if let Some(mid) = put.message_id.filter(|m| !m.is_empty()) {
-            if !entry.message_ids.iter().any(|m| m == mid) {
-                entry.message_ids.push(mid.to_string());
-            }
+        if let Some(mid) = put.message_id.filter(|m| !m.is_empty())
+            && !entry.message_ids.iter().any(|m| m == mid)
+        {
+            entry.message_ids.push(mid.to_string());
         }
         entry.reason = put.reason.to_string();
         entry.source = put.source.to_string();
@@ -193,10 +193,10 @@ impl Store {
         let mut out = Vec::new();
         for e in fs::read_dir(self.root.join("entries"))? {
             let p = e?.path();
-            if p.extension().is_some_and(|x| x == "json") {
-                if let Ok(entry) = read_entry(&p) {
-                    out.push(entry);
-                }
+            if p.extension().is_some_and(|x| x == "json")
+                && let Ok(entry) = read_entry(&p)
+            {
+                out.push(entry);
             }
         }
         out.sort_by(|a, b| b.time.cmp(&a.time).then(a.sha256.cmp(&b.sha256)));

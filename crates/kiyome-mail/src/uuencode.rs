@@ -6,13 +6,16 @@
 
 use kiyome_core::{Ctx, Error};
 
+/// A decoded block: the file name from its `begin` line and the bytes.
+pub type Block = (String, Vec<u8>);
+
 /// Most uuencode blocks taken from one body.
 const MAX_BLOCKS: usize = 64;
 
 /// Splits `text` into the body without uuencode blocks and the decoded blocks
 /// `(file name, bytes)`. A `begin` line without a matching `end` is decoded up to the end
 /// of the text.
-pub fn extract(text: &str, ctx: &Ctx<'_>) -> Result<(String, Vec<(String, Vec<u8>)>), Error> {
+pub fn extract(text: &str, ctx: &Ctx<'_>) -> Result<(String, Vec<Block>), Error> {
     if !text.contains("begin ") {
         return Ok((text.to_string(), Vec::new()));
     }
