@@ -11,6 +11,7 @@ mod odf_disarm;
 pub mod ole;
 pub mod ooxml;
 mod ooxml_disarm;
+mod ooxml_rewrite;
 mod ooxml_scan;
 pub mod opc;
 pub mod rtf;

@@ -9,9 +9,9 @@
 //! formulas are removed, DTDs are dropped.
 
 use crate::ooxml::{self, Rel, describe_target, is_web_link, nested_name};
-use crate::ooxml_scan::{FieldClass, field_class, formula_is_dde, is_auto_name};
+use crate::ooxml_rewrite::rewrite_part;
 use crate::opc::{Package, PackageWriter, normalize};
-use crate::xml::{self, Edit, El, Ev};
+use crate::xml::{self, Ev};
 use crate::{Collector, OfficeOptions};
 use kiyome_core::{Action, Ctx, Disarmed, Error, Finding, Inspection, Kind, Severity, sniff};
 use std::collections::{HashMap, HashSet};
@@ -42,22 +42,7 @@ fn main_content_type(kind: Kind) -> Option<&'static str> {
     })
 }
 
-/// Core/app property elements that name people and organisations.
-const PERSONAL_PROPS: &[&str] = &[
-    "creator",
-    "lastModifiedBy",
-    "Company",
-    "Manager",
-    "HyperlinkBase",
-    "lastPrinted",
-    "keywords",
-    "description",
-    "category",
-    "contentStatus",
-    "identifier",
-];
-
-fn removed(col: &mut Collector, code: &str, sev: Severity, loc: &str, detail: &str) {
+pub(crate) fn removed(col: &mut Collector, code: &str, sev: Severity, loc: &str, detail: &str) {
     col.add(
         Finding::new(code, sev, loc)
             .detail(detail)
@@ -137,7 +122,12 @@ fn rebuild(
     let mut replaced: HashMap<String, Vec<u8>> = HashMap::new();
     for name in pkg.names() {
         ctx.budget.check_time()?;
-        if let Some((code, sev)) = part_verdict(&name, opts) {
+        if let Some((mut code, mut sev)) = part_verdict(&name, opts) {
+            if name.to_ascii_lowercase().starts_with("xl/externallinks/")
+                && pkg.read(&name, ctx)?.windows(7).any(|w| w == b"ddeLink")
+            {
+                (code, sev) = ("ooxml.dde", Severity::High);
+            }
             removed(col, code, sev, &name, "part removed");
             gone.insert(name);
         } else if ooxml::is_embedding(&name) {
@@ -446,208 +436,4 @@ fn content_types(
     }
     s.push_str("</Types>");
     Ok(s.into_bytes())
-}
-
-/// Word complex fields of a part, in order of their `begin`: whether each must go.
-fn bad_fields(data: &[u8], part: &str, ctx: &Ctx<'_>) -> Result<(Vec<bool>, Vec<bool>), Error> {
-    let mut fields: Vec<bool> = Vec::new();
-    let mut stack: Vec<(usize, String, bool)> = Vec::new();
-    let mut in_instr = false;
-    let mut formulas: Vec<bool> = Vec::new();
-    let mut formula: Option<String> = None;
-    xml::scan(data, part, ctx, |ev| {
-        match ev {
-            Ev::Start(el, empty) => match el.local() {
-                "fldChar" => match el.attr("fldCharType").unwrap_or("") {
-                    "begin" => {
-                        fields.push(false);
-                        stack.push((fields.len() - 1, String::new(), false));
-                    }
-                    "separate" => {
-                        if let Some(top) = stack.last_mut() {
-                            top.2 = true;
-                        }
-                    }
-                    "end" => {
-                        if let Some((i, instr, _)) = stack.pop()
-                            && let Some(f) = fields.get_mut(i)
-                        {
-                            *f = field_class(&instr) != FieldClass::Other;
-                        }
-                    }
-                    _ => {}
-                },
-                "instrText" => in_instr = !empty,
-                "f" => {
-                    formula = Some(String::new());
-                    if empty {
-                        formulas.push(false);
-                        formula = None;
-                    }
-                }
-                _ => {}
-            },
-            Ev::Text(t) => {
-                if in_instr
-                    && let Some(top) = stack.last_mut()
-                    && !top.2
-                {
-                    top.1.push_str(t);
-                }
-                if let Some(f) = formula.as_mut() {
-                    f.push_str(t);
-                }
-            }
-            Ev::End(n) => match xml::local(n) {
-                "instrText" => in_instr = false,
-                "f" => {
-                    if let Some(f) = formula.take() {
-                        formulas.push(formula_is_dde(&f));
-                    }
-                }
-                _ => {}
-            },
-        }
-        Ok(())
-    })?;
-    // Unterminated fields: Word evaluates them, so they go too.
-    for (i, instr, _) in stack {
-        if let Some(f) = fields.get_mut(i) {
-            *f = field_class(&instr) != FieldClass::Other;
-        }
-    }
-    Ok((fields, formulas))
-}
-
-fn rewrite_part(
-    name: &str,
-    data: &[u8],
-    dropped: &HashSet<String>,
-    ctx: &Ctx<'_>,
-    opts: &OfficeOptions,
-    col: &mut Collector,
-) -> Result<Vec<u8>, Error> {
-    let l = name.to_ascii_lowercase();
-    let word = l.starts_with("word/");
-    let sheet = l.starts_with("xl/worksheets/");
-    let props = (l == "docprops/core.xml" || l == "docprops/app.xml") && !opts.keep_properties;
-    let (fields, formulas) = if word || sheet {
-        bad_fields(data, name, ctx)?
-    } else {
-        (Vec::new(), Vec::new())
-    };
-    let mut field_no = 0usize;
-    let mut stack: Vec<bool> = Vec::new();
-    let mut formula_no = 0usize;
-    let mut notes: Vec<(&'static str, Severity, Action, String)> = Vec::new();
-    let decide = |el: &El| -> Edit {
-        let local = el.local();
-        if word {
-            match local {
-                "fldChar" => {
-                    let bad = match el.attr("fldCharType").unwrap_or("") {
-                        "begin" => {
-                            let b = fields.get(field_no).copied().unwrap_or(false);
-                            field_no += 1;
-                            stack.push(b);
-                            if b {
-                                notes.push((
-                                    "ooxml.dde",
-                                    Severity::High,
-                                    Action::Neutralized,
-                                    "field replaced by its cached result".into(),
-                                ));
-                            }
-                            b
-                        }
-                        "end" => stack.pop().unwrap_or(false),
-                        _ => stack.last().copied().unwrap_or(false),
-                    };
-                    return if bad { Edit::Drop } else { Edit::Keep };
-                }
-                "instrText" if stack.last().copied().unwrap_or(false) => return Edit::Drop,
-                "fldSimple" if field_class(el.attr("instr").unwrap_or("")) != FieldClass::Other => {
-                    notes.push((
-                        "ooxml.dde",
-                        Severity::High,
-                        Action::Neutralized,
-                        "field replaced by its cached result".into(),
-                    ));
-                    return Edit::Unwrap;
-                }
-                "attachedTemplate" => return Edit::Drop,
-                "altChunk" => return Edit::Drop,
-                _ => {}
-            }
-        }
-        if sheet {
-            match local {
-                "f" => {
-                    let bad = formulas.get(formula_no).copied().unwrap_or(false);
-                    formula_no += 1;
-                    if bad {
-                        notes.push((
-                            "ooxml.dde",
-                            Severity::High,
-                            Action::Removed,
-                            "DDE formula removed; cached value kept".into(),
-                        ));
-                        return Edit::Drop;
-                    }
-                }
-                "oleObjects" | "controls" => return Edit::Drop,
-                _ => {}
-            }
-        }
-        if l.starts_with("xl/workbook") {
-            if local == "externalReferences" {
-                return Edit::Drop;
-            }
-            if local == "definedName" && is_auto_name(el.attr("name").unwrap_or("")) {
-                notes.push((
-                    "ooxml.auto_open_name",
-                    Severity::High,
-                    Action::Removed,
-                    "defined name removed".into(),
-                ));
-                return Edit::Drop;
-            }
-        }
-        if l.starts_with("ppt/") && local == "controls" {
-            return Edit::Drop;
-        }
-        if props && PERSONAL_PROPS.contains(&local) {
-            notes.push((
-                "ooxml.properties",
-                Severity::Info,
-                Action::Removed,
-                "personal properties removed".into(),
-            ));
-            return Edit::Drop;
-        }
-        for (k, v) in &el.attrs {
-            if k.starts_with("r:") && dropped.contains(v) {
-                return if local == "hyperlink" {
-                    Edit::RemoveAttrs(vec![k.clone()])
-                } else {
-                    Edit::Drop
-                };
-            }
-        }
-        Edit::Keep
-    };
-    let (bytes, dtd) = xml::rewrite(data, name, ctx, decide)?;
-    for (code, sev, act, d) in notes {
-        col.add(Finding::new(code, sev, name).detail(d).action(act));
-    }
-    if dtd {
-        removed(
-            col,
-            "ooxml.xml_dtd",
-            Severity::Medium,
-            name,
-            "DTD and entity references removed",
-        );
-    }
-    Ok(bytes)
 }
