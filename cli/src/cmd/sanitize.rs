@@ -41,6 +41,10 @@ pub struct Args {
     /// Print the report as JSON on stdout.
     #[arg(long)]
     json: bool,
+    /// Password for encrypted inputs (PDF user password, encrypted zip), supplied by the
+    /// operator. Without it, encrypted files are blocked.
+    #[arg(long, value_name = "PASSWORD")]
+    password: Option<String>,
 }
 
 /// Loads `--policy` or the default policy.
@@ -63,6 +67,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let policy = load_policy(args.policy.as_deref())?;
     let mut engine = Engine::with_policy(policy);
     engine.mode = args.mode;
+    engine.password = args.password.clone();
     let inputs = io::collect_inputs_with_roots(&args.inputs)?;
     guard_out_dir(&args.out, &inputs)?;
     std::fs::create_dir_all(&args.out).with_context(|| {

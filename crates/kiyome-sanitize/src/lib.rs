@@ -27,6 +27,8 @@ pub struct Engine {
     pub policy: Policy,
     /// `--mode`: overrides the policy's mode for every kind it does not block.
     pub mode: Option<Mode>,
+    /// `--password`: the operator-supplied password for encrypted inputs.
+    pub password: Option<String>,
 }
 
 impl Engine {
@@ -38,12 +40,17 @@ impl Engine {
                 ..Policy::default()
             },
             mode: None,
+            password: None,
         }
     }
 
     /// An engine with a policy.
     pub fn with_policy(policy: Policy) -> Self {
-        Engine { policy, mode: None }
+        Engine {
+            policy,
+            mode: None,
+            password: None,
+        }
     }
 
     /// The limits in force.

@@ -64,6 +64,10 @@ pub struct Policy {
     pub limits: Limits,
     /// Mail: HTML bodies, PPAP zips, link defanging, the notice (`[mail]`).
     pub mail: kiyome_mail::MailOptions,
+    /// Image-PDF conversion: resolution and JPEG quality.
+    pub image_pdf: kiyome_convert::ImagePdfOptions,
+    /// The LibreOffice sandbox used to convert Office/ODF/RTF/text to PDF.
+    pub libreoffice: kiyome_convert::office::OfficeOptions,
 }
 
 impl Default for Policy {
@@ -77,6 +81,8 @@ impl Default for Policy {
             modes,
             limits: Limits::default(),
             mail: kiyome_mail::MailOptions::default(),
+            image_pdf: Default::default(),
+            libreoffice: Default::default(),
         }
     }
 }

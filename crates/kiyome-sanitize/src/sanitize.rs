@@ -22,6 +22,16 @@ pub const ENGINE_CODES: &[CodeInfo] = &[
         meaning: "After rebuilding, the independent re-inspection still found a dangerous factor in the output; the file is blocked.",
     },
     CodeInfo {
+        code: "convert.text_only",
+        severity: Severity::Info,
+        meaning: "Only the text was kept (テキストのみ抽出); everything else was dropped.",
+    },
+    CodeInfo {
+        code: "convert.image_pdf",
+        severity: Severity::Info,
+        meaning: "The pages were rendered to pixels and rebuilt as an image-only PDF (画像PDF変換).",
+    },
+    CodeInfo {
         code: "sanitize.kind_changed",
         severity: Severity::Info,
         meaning: "The output is of another kind than the input (a macro-enabled document became its macro-free kind, or a conversion was made).",
@@ -131,7 +141,7 @@ impl Engine {
         // its own budget, independently of the handler that produced it.
         let out_name = format!("output.{}", output.kind.default_extension());
         let check = self.inspect(&out_name, &output.data);
-        if check.has_dangerous() || check.kind != output.kind {
+        if check.has_dangerous() || !check.kind.consistent_with_claim(output.kind) {
             let mut codes = check.codes();
             codes.retain(|c| {
                 kiyome_core::codes::lookup(&self.code_tables(), c)
@@ -181,13 +191,93 @@ impl Engine {
         match mode {
             Mode::Block => Err(Error::unsupported(format!("{kind} is blocked by policy"))),
             Mode::Disarm => self.disarm(data, kind, ctx, out),
-            Mode::Text => Err(Error::unsupported(format!(
-                "text-only extraction of {kind} is not available in this build"
-            ))),
-            Mode::ImagePdf => Err(Error::unsupported(format!(
-                "image-PDF conversion of {kind} is not available in this build"
-            ))),
+            Mode::Text => {
+                let text = kiyome_convert::text::extract(
+                    data,
+                    kind,
+                    self.password.as_deref(),
+                    &self.policy.libreoffice,
+                    ctx.budget,
+                )?;
+                out.add(
+                    Finding::new("convert.text_only", Severity::Info, "file")
+                        .detail(format!("{} characters of text kept", text.chars().count()))
+                        .action(Action::Converted),
+                );
+                Ok(Disarmed {
+                    data: text.into_bytes(),
+                    kind: Kind::Text,
+                })
+            }
+            Mode::ImagePdf => self.image_pdf(data, kind, ctx, out),
         }
+    }
+
+    /// 画像PDF変換: render every page (PDF directly; Office/ODF/RTF/text/HTML through the
+    /// LibreOffice sandbox first; an image as one page) and rebuild a PDF of images only.
+    fn image_pdf(
+        &self,
+        data: &[u8],
+        kind: Kind,
+        ctx: &Ctx<'_>,
+        out: &mut Inspection,
+    ) -> Result<Disarmed, Error> {
+        let opts = &self.policy.image_pdf;
+        let pw = self.password.as_deref();
+        let pages = match kind.class() {
+            KindClass::Pdf => kiyome_convert::render_pages(data, pw, opts.dpi, ctx.budget)?,
+            KindClass::Image => match kind {
+                Kind::Heic | Kind::Avif | Kind::Jxl => {
+                    return Err(Error::unsupported(format!("decoding {kind} images")));
+                }
+                _ => vec![kiyome_convert::image_page(data, opts.dpi, ctx.limits())?],
+            },
+            KindClass::Ole if kind == Kind::OoxmlEncrypted => {
+                return Err(Error::Encrypted {
+                    format: "ooxml",
+                    detail: "EncryptedPackage".into(),
+                });
+            }
+            KindClass::Ooxml
+            | KindClass::Odf
+            | KindClass::Rtf
+            | KindClass::Ole
+            | KindClass::Text
+            | KindClass::Markup
+                if !matches!(
+                    kind,
+                    Kind::Msg | Kind::Ole | Kind::Sylk | Kind::Svg | Kind::Xml
+                ) =>
+            {
+                let pdf = kiyome_convert::office::to_pdf(data, kind, &self.policy.libreoffice)?;
+                kiyome_convert::render_pages(&pdf, None, opts.dpi, ctx.budget)?
+            }
+            _ => {
+                return Err(Error::unsupported(format!(
+                    "image-PDF conversion of {kind} files"
+                )));
+            }
+        };
+        let (pdf, encodings) = kiyome_convert::imagepdf::build(&pages, opts)?;
+        let jpeg = encodings
+            .iter()
+            .filter(|e| **e == kiyome_convert::Encoding::Jpeg)
+            .count();
+        out.add(
+            Finding::new("convert.image_pdf", Severity::Info, "file")
+                .detail(format!(
+                    "{} page(s) rendered at {} dpi ({} JPEG, {} lossless)",
+                    pages.len(),
+                    opts.dpi,
+                    jpeg,
+                    pages.len() - jpeg
+                ))
+                .action(Action::Converted),
+        );
+        Ok(Disarmed {
+            data: pdf,
+            kind: Kind::Pdf,
+        })
     }
 
     /// Disarm by kind: each arm calls the format crate that rebuilds that kind.
