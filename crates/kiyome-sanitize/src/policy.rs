@@ -64,6 +64,8 @@ pub struct Policy {
     pub limits: Limits,
     /// Mail: HTML bodies, PPAP zips, link defanging, the notice (`[mail]`).
     pub mail: kiyome_mail::MailOptions,
+    /// Office/ODF/OLE/RTF disarm: what is kept (`[office]`).
+    pub office: kiyome_office::OfficeOptions,
     /// Image-PDF conversion: resolution and JPEG quality.
     pub image_pdf: kiyome_convert::ImagePdfOptions,
     /// The LibreOffice sandbox used to convert Office/ODF/RTF/text to PDF.
@@ -81,6 +83,7 @@ impl Default for Policy {
             modes,
             limits: Limits::default(),
             mail: kiyome_mail::MailOptions::default(),
+            office: Default::default(),
             image_pdf: Default::default(),
             libreoffice: Default::default(),
         }

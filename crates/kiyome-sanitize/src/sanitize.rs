@@ -291,6 +291,12 @@ impl Engine {
         if kind.class() == KindClass::Mail || kind == Kind::Msg {
             return kiyome_mail::disarm(data, kind, ctx, &self.policy.mail, out);
         }
+        if matches!(
+            kind.class(),
+            KindClass::Ooxml | KindClass::Odf | KindClass::Ole | KindClass::Rtf
+        ) {
+            return kiyome_office::disarm(data, kind, ctx, &self.policy.office, out);
+        }
         // Format crates are wired in here as their disarm handlers land; until then the kind
         // is blocked (default deny).
         Err(Error::unsupported(format!("sanitizing {kind} files")))
