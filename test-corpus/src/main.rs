@@ -8,6 +8,7 @@ mod fixture;
 mod mail;
 mod media;
 mod office;
+mod ole;
 mod pdf;
 
 use fixture::Fixture;
@@ -33,6 +34,7 @@ pub fn all() -> Vec<Fixture> {
     let mut v = Vec::new();
     v.extend(pdf::fixtures());
     v.extend(office::fixtures());
+    v.extend(ole::fixtures());
     v.extend(media::fixtures());
     v.extend(mail::fixtures());
     v.sort_by(|a, b| a.name.cmp(&b.name));
