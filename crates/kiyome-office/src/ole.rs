@@ -18,7 +18,7 @@ pub mod word;
 use kiyome_core::{CodeInfo, Severity};
 use serde::{Deserialize, Serialize};
 
-pub use disarm::disarm;
+pub use disarm::disarm_with;
 pub use inspect::inspect;
 
 const fn c(code: &'static str, severity: Severity, meaning: &'static str) -> CodeInfo {
@@ -108,6 +108,25 @@ impl Default for OleOptions {
             keep_properties: false,
         }
     }
+}
+
+impl From<&crate::OfficeOptions> for OleOptions {
+    fn from(o: &crate::OfficeOptions) -> Self {
+        OleOptions {
+            keep_properties: o.keep_properties,
+        }
+    }
+}
+
+/// Disarms an OLE document under the crate-wide office options (see [`disarm_with`]).
+pub fn disarm(
+    data: &[u8],
+    kind: kiyome_core::Kind,
+    ctx: &kiyome_core::Ctx<'_>,
+    opts: &crate::OfficeOptions,
+    out: &mut kiyome_core::Inspection,
+) -> Result<kiyome_core::Disarmed, kiyome_core::Error> {
+    disarm_with(data, kind, ctx, &OleOptions::from(opts), out)
 }
 
 /// Names of storages that hold a VBA project, compared case-insensitively.

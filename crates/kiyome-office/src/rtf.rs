@@ -12,7 +12,7 @@ use crate::ole::native::{self, CFB_MAGIC};
 use kiyome_core::{CodeInfo, Ctx, Error, Finding, Inspection, Kind, Severity};
 use serde::{Deserialize, Serialize};
 
-pub use disarm::disarm;
+pub use disarm::disarm_with;
 pub use text::rtf_text;
 
 const fn c(code: &'static str, severity: Severity, meaning: &'static str) -> CodeInfo {
@@ -62,6 +62,18 @@ impl Default for RtfOptions {
             keep_object_pictures: true,
         }
     }
+}
+
+/// Disarms an RTF document under the crate-wide office options (see [`disarm_with`];
+/// object pictures are kept, as [`RtfOptions::default`] says).
+pub fn disarm(
+    data: &[u8],
+    kind: Kind,
+    ctx: &Ctx<'_>,
+    _opts: &crate::OfficeOptions,
+    out: &mut Inspection,
+) -> Result<kiyome_core::Disarmed, Error> {
+    disarm_with(data, kind, ctx, &RtfOptions::default(), out)
 }
 
 /// Classes that are attack vectors by themselves: Packager (drops any file), Equation

@@ -12,7 +12,7 @@ use super::{OleOptions, excel, ppt, word};
 use kiyome_core::{Action, Ctx, Disarmed, Error, Finding, Inspection, Kind, Severity};
 
 /// Rebuilds an OLE document without VBA projects, embedded objects and unknown storages.
-pub fn disarm(
+pub fn disarm_with(
     data: &[u8],
     kind: Kind,
     ctx: &Ctx<'_>,

@@ -13,7 +13,7 @@ use kiyome_core::{Action, Ctx, Disarmed, Error, Finding, Inspection, Kind, Sever
 const MAX_ROUNDS: usize = 8;
 
 /// Rebuilds an RTF document without objects, DDE fields and `\bin` runs.
-pub fn disarm(
+pub fn disarm_with(
     data: &[u8],
     _kind: Kind,
     ctx: &Ctx<'_>,
