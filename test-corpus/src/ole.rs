@@ -154,6 +154,18 @@ fn cfb_file(
             .expect("set clsid");
     }
     build(&mut c);
+    // Fixed timestamps keep the fixture byte-identical across runs.
+    let storages: Vec<_> = c
+        .walk()
+        .filter(|e| e.is_storage())
+        .map(|e| e.path().to_path_buf())
+        .collect();
+    for p in storages {
+        c.set_created_time(&p, std::time::UNIX_EPOCH)
+            .expect("cfb time");
+        c.set_modified_time(&p, std::time::UNIX_EPOCH)
+            .expect("cfb time");
+    }
     c.flush().expect("flush cfb");
     c.into_inner().into_inner()
 }

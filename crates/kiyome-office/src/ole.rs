@@ -94,20 +94,12 @@ pub const CODES: &[CodeInfo] = &[
 ];
 
 /// What OLE disarm keeps or removes. Defaults are the safe choice.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct OleOptions {
     /// Keep the summary property streams (author, company, title…) (default false: they are
     /// dropped; Office recreates them on the next save).
     pub keep_properties: bool,
-}
-
-impl Default for OleOptions {
-    fn default() -> Self {
-        OleOptions {
-            keep_properties: false,
-        }
-    }
 }
 
 impl From<&crate::OfficeOptions> for OleOptions {

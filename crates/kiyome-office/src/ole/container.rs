@@ -79,7 +79,7 @@ impl<'d> Container<'d> {
         let mut entries = Vec::new();
         let root_clsid = *cf.root_entry().clsid().as_bytes();
         for (n, e) in cf.walk().enumerate() {
-            if n % 256 == 0 {
+            if n.is_multiple_of(256) {
                 ctx.budget.check_time()?;
             }
             if n as u64 >= max {
@@ -171,7 +171,10 @@ impl<'d> Container<'d> {
         ctx: &Ctx<'_>,
     ) -> Result<Vec<u8>, Error> {
         let werr = |e: std::io::Error| Error::parse("ole", format!("writing compound file: {e}"));
-        let mut out = cfb::CompoundFile::create(Cursor::new(Vec::new())).map_err(werr)?;
+        // Version 3 (512-byte sectors), what Office 97-2003 writes and every reader accepts.
+        let mut out =
+            cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new()))
+                .map_err(werr)?;
         out.set_storage_clsid("/", uuid_from(root_clsid))
             .map_err(werr)?;
         let selected: Vec<EntryInfo> = self
@@ -200,6 +203,19 @@ impl<'d> Container<'d> {
                 out.set_storage_clsid(&rel, uuid_from(e.clsid))
                     .map_err(werr)?;
             }
+        }
+        // Storage timestamps are residual information (when the document and its objects
+        // were made): the rebuilt file carries none, which also makes disarm deterministic.
+        let storages: Vec<std::path::PathBuf> = out
+            .walk()
+            .filter(|e| e.is_storage())
+            .map(|e| e.path().to_path_buf())
+            .collect();
+        for p in storages {
+            out.set_created_time(&p, std::time::UNIX_EPOCH)
+                .map_err(werr)?;
+            out.set_modified_time(&p, std::time::UNIX_EPOCH)
+                .map_err(werr)?;
         }
         out.flush().map_err(werr)?;
         Ok(out.into_inner().into_inner())

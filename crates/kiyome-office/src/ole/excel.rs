@@ -38,7 +38,7 @@ pub fn scan(stream: &[u8], biff8: bool, ctx: &Ctx<'_>) -> Result<Globals, Error>
         if n > max {
             return Err(Error::limit(LimitKind::Objects, n, max));
         }
-        if n % 4096 == 0 {
+        if n.is_multiple_of(4096) {
             ctx.budget.check_time()?;
         }
         let ty = u16::from_le_bytes([stream[pos], stream[pos + 1]]);

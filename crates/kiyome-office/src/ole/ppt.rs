@@ -31,10 +31,12 @@ pub struct Scan {
 
 /// Walks every record (descending into containers, recVer 0xF) of the stream.
 pub fn scan(stream: &[u8], ctx: &Ctx<'_>) -> Result<Scan, Error> {
-    let mut s = Scan::default();
     // An encrypted presentation's later records are ciphertext, so the walk may stop before
     // the CryptSession10Container; its header bytes are searched for directly as well.
-    s.encrypted = stream.windows(4).any(|w| w == [0x0F, 0x00, 0x14, 0x2F]);
+    let mut s = Scan {
+        encrypted: stream.windows(4).any(|w| w == [0x0F, 0x00, 0x14, 0x2F]),
+        ..Scan::default()
+    };
     let mut pos = 0usize;
     let max = ctx.limits().max_objects;
     let mut n: u64 = 0;
@@ -43,7 +45,7 @@ pub fn scan(stream: &[u8], ctx: &Ctx<'_>) -> Result<Scan, Error> {
         if n > max {
             return Err(Error::limit(LimitKind::Objects, n, max));
         }
-        if n % 4096 == 0 {
+        if n.is_multiple_of(4096) {
             ctx.budget.check_time()?;
         }
         let h = &stream[pos..pos + 8];

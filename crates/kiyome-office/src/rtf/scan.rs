@@ -108,7 +108,7 @@ pub fn analyze(data: &[u8], ctx: &Ctx<'_>) -> Result<Analysis, Error> {
     let mut n = 0u64;
     while let Some((tok, s, e)) = lx.next_tok() {
         n += 1;
-        if n % 65536 == 0 {
+        if n.is_multiple_of(65536) {
             ctx.budget.check_time()?;
         }
         let in_objdata = in_dest(&stack, Dest::ObjData);

@@ -95,7 +95,10 @@ pub fn rtf_text(data: &[u8]) -> Result<String, Error> {
                 Tok::Text(t) if !t.is_empty() => {
                     let n = (skip as usize).min(t.len());
                     skip -= n as u32;
-                    if !st.hidden {
+                    if !st.hidden && n < t.len() {
+                        if high_surrogate.take().is_some() {
+                            out.push('\u{fffd}');
+                        }
                         push_text(&mut out, &t[n..]);
                     }
                     continue;
@@ -195,6 +198,10 @@ pub fn rtf_text(data: &[u8]) -> Result<String, Error> {
             Tok::Text(t) => {
                 if !t.iter().all(|c| c.is_ascii_whitespace()) {
                     st.first = false;
+                }
+                if !st.hidden && !t.is_empty() && high_surrogate.take().is_some() {
+                    // A high surrogate not followed by \u of a low one is shown as U+FFFD.
+                    out.push('\u{fffd}');
                 }
                 if !st.hidden {
                     push_text(&mut out, t);
