@@ -2,7 +2,7 @@
 //!
 //! PDF through the renderer's interpreter ([`crate::pdftext`]); OOXML and ODF by walking their
 //! XML parts; HTML by dropping markup, scripts and styles; plain text from any Japanese
-//! charset; OLE-legacy Office and RTF through sandboxed LibreOffice to PDF, then as PDF. The
+//! charset; RTF natively; OLE-legacy Office through sandboxed LibreOffice to PDF, then as PDF. The
 //! result is UTF-8 with no control characters but newline and tab.
 
 use crate::office::{OfficeOptions, to_pdf};
@@ -38,10 +38,8 @@ pub fn extract(
                 detail: "EncryptedPackage".into(),
             });
         }
-        KindClass::Rtf => {
-            let pdf = to_pdf(data, kind, office)?;
-            crate::pdftext::pdf_text(&pdf, None, budget)?
-        }
+        // RTF text natively (\ansicpg932, \'xx Shift_JIS, \uN), without the Office round trip.
+        KindClass::Rtf => kiyome_office::rtf::rtf_text(data)?,
         KindClass::Image => {
             return Err(Error::unsupported(format!(
                 "text of {kind} images (OCR is off in this policy)"
