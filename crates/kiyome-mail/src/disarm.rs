@@ -97,7 +97,16 @@ fn rebuild(
         match part.kind {
             PartKind::Text => {
                 let (t, l) = text_with_links(&part.text, opts);
-                report_links(&loc, &l, &mut tmp_inspection(out, Action::Neutralized));
+                let mut sub = Inspection::default();
+                report_links(&loc, &l, &mut sub);
+                let action = if opts.defang_links {
+                    Action::Neutralized
+                } else {
+                    Action::Kept
+                };
+                for f in sub.findings {
+                    out.add(f.action(action));
+                }
                 links.extend(l);
                 push_body(&mut body, &t);
             }
@@ -166,38 +175,6 @@ fn rebuild(
         msg.html = Some(safe_html(&msg.text));
     }
     Ok(build::write(&msg))
-}
-
-/// Adds findings to `out` with a fixed action (a small adapter for the shared reporters).
-struct Tmp<'a> {
-    out: &'a mut Inspection,
-    action: Action,
-    sub: Inspection,
-}
-impl Drop for Tmp<'_> {
-    fn drop(&mut self) {
-        for f in self.sub.findings.drain(..) {
-            self.out.add(f.action(self.action));
-        }
-    }
-}
-impl std::ops::Deref for Tmp<'_> {
-    type Target = Inspection;
-    fn deref(&self) -> &Inspection {
-        &self.sub
-    }
-}
-impl std::ops::DerefMut for Tmp<'_> {
-    fn deref_mut(&mut self) -> &mut Inspection {
-        &mut self.sub
-    }
-}
-fn tmp_inspection(out: &mut Inspection, action: Action) -> Tmp<'_> {
-    Tmp {
-        out,
-        action,
-        sub: Inspection::default(),
-    }
 }
 
 fn text_with_links(text: &str, opts: &MailOptions) -> (String, Vec<Link>) {

@@ -131,8 +131,15 @@ pub fn scan(html: &str, defang_links: bool) -> HtmlScan {
             }
             ("a", true) => {
                 if let Some(h) = pending_href.take() {
-                    let shown = if defang_links { defang(&h) } else { h };
-                    text.push_str(&format!(" [{shown}]"));
+                    let link = parse_link(&h);
+                    if matches!(link.scheme.as_str(), "javascript" | "vbscript" | "data") {
+                        // Script and data URLs are not shown at all: a defanged script is
+                        // still a script someone may paste into a browser.
+                        text.push_str(&format!(" [{} link removed / リンク削除]", link.scheme));
+                    } else if !h.starts_with('#') {
+                        let shown = if defang_links { defang(&h) } else { h };
+                        text.push_str(&format!(" [{shown}]"));
+                    }
                 }
             }
             ("form", false) => {
@@ -340,7 +347,8 @@ mod tests {
             "{}",
             s.text
         );
-        assert!(s.text.contains("js [javascript[:]alert(1)]"), "{}", s.text);
+        assert!(s.text.contains("js [javascript link removed"), "{}", s.text);
+        assert!(!s.text.contains("alert"), "{}", s.text);
         assert!(!s.text.contains("stealCookies"));
         assert_eq!(s.links.len(), 2);
         assert_eq!(s.links[1].scheme, "javascript");
