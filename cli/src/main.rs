@@ -43,6 +43,10 @@ enum Command {
     Release(cmd::release::Args),
     /// Gateway mode: sanitize files and mail dropped into a spool directory.
     Watch(cmd::watch::Args),
+    /// Erasure certificates (完了証明書): keys, issue, verify, show, render, register.
+    Cert(cmd::cert::Args),
+    /// The transparency ledger of certificates and key events (台帳).
+    Ledger(cmd::ledger::Args),
 }
 
 /// The outcome of a command, mapped to the process exit code in one place.
@@ -77,6 +81,8 @@ fn main() -> ExitCode {
         Command::Quarantine(a) => cmd::quarantine::run(a),
         Command::Release(a) => cmd::release::run(a),
         Command::Watch(a) => cmd::watch::run(a),
+        Command::Cert(a) => cmd::cert::run(a),
+        Command::Ledger(a) => cmd::ledger::run(a),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

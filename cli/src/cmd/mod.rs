@@ -1,11 +1,13 @@
 //! One module per subcommand.
 
+pub mod cert;
 pub mod decrypt;
 pub mod encrypt;
 pub mod erase;
 pub mod findings;
 pub mod inspect;
 pub mod keys;
+pub mod ledger;
 pub mod policy;
 pub mod quarantine;
 pub mod release;
