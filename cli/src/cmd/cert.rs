@@ -587,3 +587,84 @@ fn template(crypto: bool) -> Value {
     }
     v
 }
+
+/// Options of `kiyome erase execute` that issue certificates for the erasures it executes.
+#[derive(clap::Args)]
+pub struct CertifyArgs {
+    /// Issue a crypto-erase certificate for each verified erasure, with this profile (JSON:
+    /// issuer, performer, validator, witness; see docs/certificate-format.md).
+    #[arg(long, requires_all = ["cert_keys", "ledger", "cert_dir"])]
+    certify: Option<PathBuf>,
+    /// Certificate signing key ring.
+    #[arg(long)]
+    cert_keys: Option<PathBuf>,
+    /// Ledger directory (created if missing); key lifecycle events are appended too.
+    #[arg(long)]
+    ledger: Option<PathBuf>,
+    /// Directory for the certificate files (`<certificate id>.kcert.json`).
+    #[arg(long)]
+    cert_dir: Option<PathBuf>,
+}
+
+/// Issues certificates for executed erasures and logs the store's new key events; records
+/// each certificate id in the store. Returns false when a certificate could not be issued.
+pub fn certify_erasures(
+    a: &CertifyArgs,
+    store: &mut kiyome_erase::Store,
+    evidence: &[kiyome_erase::ErasureEvidence],
+) -> anyhow::Result<bool> {
+    let (Some(profile), Some(keys), Some(ledger), Some(dir)) =
+        (&a.certify, &a.cert_keys, &a.ledger, &a.cert_dir)
+    else {
+        return Ok(true);
+    };
+    let profile: kiyome_cert::erasure::Profile = serde_json::from_slice(
+        &std::fs::read(profile).with_context(|| format!("cannot read {}", profile.display()))?,
+    )
+    .context("certificate profile")?;
+    let ring = KeyRing::open(keys)?;
+    let mut ok = true;
+    for ev in evidence {
+        let now = Timestamp::now();
+        let mut r = [0u8; 4];
+        getrandom::fill(&mut r).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+        let id = format!(
+            "KYC-{}-{}",
+            register::jst_date(now).format("%Y%m%d"),
+            hex::encode(r)
+        );
+        let result = kiyome_cert::erasure::certificate(ev, &profile, id.clone(), now)
+            .map_err(anyhow::Error::from)
+            .and_then(|c| {
+                issue_and_record(c, &ring, ledger, &dir.join(format!("{id}.kcert.json")))
+            });
+        match result {
+            Ok(line) => {
+                println!("{line}");
+                store.set_certificate_id(&ev.key_id, &id)?;
+            }
+            Err(e) => {
+                ok = false;
+                eprintln!("no certificate for {} ({}): {e:#}", ev.label, ev.key_id);
+            }
+        }
+    }
+    let mut l = if ledger.join("ledger.json").exists() {
+        Ledger::open(ledger)?
+    } else {
+        Ledger::create(ledger)?
+    };
+    let store_id = store.store_id();
+    let since = kiyome_cert::erasure::last_store_seq(&l, &store_id);
+    let key = ring.active()?;
+    let events = store.events_since(i64::try_from(since).unwrap_or(i64::MAX))?;
+    for e in &events {
+        let event = kiyome_cert::erasure::key_event(&store_id, e)?;
+        l.append(|seq| Entry::KeyEvent { seq, event }, &key, Timestamp::now())?;
+    }
+    eprintln!(
+        "{} key lifecycle event(s) appended to the ledger",
+        events.len()
+    );
+    Ok(ok)
+}

@@ -51,6 +51,8 @@ enum Cmd {
         /// Print the erasure evidence as JSON.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        certify: crate::cmd::cert::CertifyArgs,
     },
     /// List erasure requests.
     Status {
@@ -95,8 +97,15 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             store.cancel_erasure(&key, &off)?;
             println!("erasure request for {key} cancelled by {}", off.name);
         }
-        Cmd::Execute { keys, json } => {
+        Cmd::Execute {
+            keys,
+            json,
+            certify,
+        } => {
             let out = store.execute_erasures(&keys)?;
+            // Certificates (issue 9): issued for each verified erasure, key events logged.
+            let certified =
+                crate::cmd::cert::certify_erasures(&certify, &mut store, &out.evidence)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&out.evidence)?);
             }
@@ -120,7 +129,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 eprintln!("not erased {label}: {why}");
             }
             let all_verified = out.evidence.iter().all(|e| e.verified_unrecoverable);
-            if !out.skipped.is_empty() || !all_verified || out.evidence.is_empty() {
+            if !out.skipped.is_empty() || !all_verified || out.evidence.is_empty() || !certified {
                 return Ok(Outcome::Flagged);
             }
         }

@@ -168,6 +168,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 key_id,
                 event,
                 at: Timestamp::now(),
+                store_id: None,
                 store_seq: None,
                 details,
             };

@@ -25,6 +25,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bundle;
+pub mod erasure;
 mod error;
 pub mod issue;
 pub mod jcs;

@@ -44,6 +44,7 @@ fn fixture() -> Fixture {
                 key_id: "k-0001".into(),
                 event: "destroyed".into(),
                 at: common::ts("2026-11-22T01:00:00Z"),
+                store_id: None,
                 store_seq: Some(7),
                 details: None,
             };
