@@ -12,10 +12,15 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn python() -> Option<PathBuf> {
-    let candidates = [
-        PathBuf::from("/work/venv/bin/python"),
-        PathBuf::from("python3"),
-    ];
+    // The venv of scripts/install-deps.sh ($KIYOME_VENV or <repo>/.venv), then PATH.
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut candidates = Vec::new();
+    if let Some(v) = std::env::var_os("KIYOME_VENV") {
+        candidates.push(PathBuf::from(v).join("bin/python"));
+    }
+    candidates.push(repo.join(".venv/bin/python"));
+    candidates.push(PathBuf::from("/work/venv/bin/python"));
+    candidates.push(PathBuf::from("python3"));
     for p in candidates {
         let ok = Command::new(&p)
             .args(["-c", "import cryptography"])
