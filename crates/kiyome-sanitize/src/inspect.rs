@@ -112,10 +112,8 @@ impl Nested for Engine {
         data: &[u8],
         ctx: &Ctx<'_>,
     ) -> (FileReport, Option<Disarmed>) {
-        // Until the sanitize pipeline lands, nested files are only inspected and never released.
-        let mut r = self.inspect_at(name, data, ctx);
-        r.block(r.reason.clone().unwrap_or_else(|| "unsupported".into()));
-        (r, None)
+        // The member goes through the whole pipeline: its kind's mode, rebuild, re-inspection.
+        self.sanitize_at(name, data, ctx)
     }
 }
 
