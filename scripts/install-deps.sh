@@ -26,6 +26,8 @@ packages=(
     fonts-ipafont
     # PKCS#11 token for crypto-erase tests
     softhsm2 opensc
+    # independent implementation of the container format (scripts/container-vectors.py)
+    python3-cryptography
     # encryption peer, OCR, benchmarking
     age tesseract-ocr tesseract-ocr-jpn hyperfine
     # prlimit (memory caps in the corpus harness), GNU time

@@ -17,6 +17,7 @@ CREATE TABLE keys(
   retention_end TEXT NOT NULL, state TEXT NOT NULL, created_at TEXT NOT NULL,
   first_use_at TEXT, wrapped BLOB, executed_at TEXT, erased_at TEXT, erasure_id TEXT,
   certificate_id TEXT);
+CREATE INDEX keys_erasure ON keys(erasure_id) WHERE erasure_id IS NOT NULL;
 CREATE TABLE holds(id INTEGER PRIMARY KEY AUTOINCREMENT, key_id TEXT NOT NULL, reason TEXT NOT NULL,
   officer TEXT, placed_at TEXT NOT NULL, released_at TEXT, released_by TEXT);
 CREATE INDEX holds_key ON holds(key_id);

@@ -382,7 +382,8 @@ impl Store {
         let sql = format!("SELECT {KEY_COLS} FROM keys WHERE label = ?1 OR key_id = ?1");
         let k = self
             .conn
-            .query_row(&sql, [name], row_to_key)
+            .prepare_cached(&sql)?
+            .query_row([name], row_to_key)
             .optional()?
             .ok_or_else(|| Error::UnknownKey(name.to_string()))??;
         self.with_holds(k)

@@ -41,7 +41,8 @@ pub(crate) fn dk_aad(store: &[u8; 16], key_id: &str, slot: u64) -> Vec<u8> {
 
 pub(crate) fn meta_u64(conn: &Connection, k: &str) -> Result<u64> {
     let v: String = conn
-        .query_row("SELECT v FROM meta WHERE k = ?1", [k], |r| r.get(0))
+        .prepare_cached("SELECT v FROM meta WHERE k = ?1")?
+        .query_row([k], |r| r.get(0))
         .map_err(|_| Error::Integrity(format!("meta {k} missing")))?;
     v.parse()
         .map_err(|_| Error::Integrity(format!("meta {k} is not a number")))
@@ -83,11 +84,8 @@ impl Tree {
 
     fn blob(conn: &Connection, level: u32, idx: u64) -> Result<Option<Vec<u8>>> {
         Ok(conn
-            .query_row(
-                "SELECT wrapped FROM kek WHERE level = ?1 AND idx = ?2",
-                params![level, idx as i64],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT wrapped FROM kek WHERE level = ?1 AND idx = ?2")?
+            .query_row(params![level, idx as i64], |r| r.get(0))
             .optional()?)
     }
 
