@@ -63,9 +63,19 @@ impl FileRoot {
             r.save()?;
             return Ok(r);
         }
+        r.reload()?;
+        Ok(r)
+    }
+
+    /// Re-reads the file: another process may have rotated the root since this one opened it
+    /// (the store's lock serializes rotations; a stale in-memory copy must never be written).
+    fn reload(&mut self) -> Result<()> {
+        let path = &self.path;
+        let store_id = &self.store_id;
         let text = zeroize::Zeroizing::new(fs::read_to_string(path).map_err(|e| {
             Error::Integrity(format!("cannot read root file {}: {e}", path.display()))
         })?);
+        let mut roots = BTreeMap::new();
         let mut lines = text.lines();
         if lines.next() != Some("kiyome-root v1") {
             return Err(Error::Integrity("root file: bad first line".into()));
@@ -88,9 +98,10 @@ impl FileRoot {
             let bytes = zeroize::Zeroizing::new(
                 hex::decode(h).map_err(|_| Error::Integrity("root file: bad key".into()))?,
             );
-            r.roots.insert(g, DataKey::from_slice(&bytes)?);
+            roots.insert(g, DataKey::from_slice(&bytes)?);
         }
-        Ok(r)
+        self.roots = roots;
+        Ok(())
     }
 
     /// Rewrites the whole file atomically: temporary file (0600), fsync, rename, fsync dir.
@@ -139,6 +150,7 @@ impl Custody for FileRoot {
         format!("file:{}", self.path.display())
     }
     fn create(&mut self, generation: u64) -> Result<()> {
+        self.reload()?;
         self.roots.insert(generation, DataKey::generate()?);
         self.save()
     }
@@ -146,15 +158,20 @@ impl Custody for FileRoot {
         secret::wrap(self.key(generation)?, key, aad)
     }
     fn unwrap(&mut self, generation: u64, blob: &[u8], aad: &[u8]) -> Result<DataKey> {
+        if !self.roots.contains_key(&generation) {
+            self.reload()?;
+        }
         secret::unwrap(self.key(generation)?, blob, aad)
     }
     fn destroy(&mut self, generation: u64) -> Result<()> {
+        self.reload()?;
         if self.roots.remove(&generation).is_some() {
             self.save()?;
         }
         Ok(())
     }
     fn generations(&mut self) -> Result<Vec<u64>> {
+        self.reload()?;
         Ok(self.roots.keys().copied().collect())
     }
 }

@@ -90,6 +90,7 @@ fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>> {
 impl Store {
     /// Registers an officer and returns the new private key (to be saved by the caller).
     pub fn add_officer(&mut self, name: &str) -> Result<OfficerKey> {
+        let _lock = self.exclusive()?;
         let key = OfficerKey::generate(name)?;
         let tx = self.conn.transaction()?;
         let n = tx.execute(
@@ -157,6 +158,7 @@ impl Store {
         officer: &OfficerKey,
         reason: &str,
     ) -> Result<()> {
+        let _lock = self.exclusive()?;
         self.check_officer(officer)?;
         let k = self.key(name)?;
         if k.state != KeyState::Active {
@@ -205,6 +207,7 @@ impl Store {
 
     /// Approves a pending request; the approver must differ from the requester (dual control).
     pub fn approve_erasure(&mut self, name: &str, officer: &OfficerKey) -> Result<String> {
+        let _lock = self.exclusive()?;
         self.check_officer(officer)?;
         let k = self.key(name)?;
         let req = self
@@ -257,6 +260,7 @@ impl Store {
 
     /// Cancels a pending request (any registered officer, signed); the key becomes active.
     pub fn cancel_erasure(&mut self, name: &str, officer: &OfficerKey) -> Result<()> {
+        let _lock = self.exclusive()?;
         self.check_officer(officer)?;
         let k = self.key(name)?;
         let req = self
@@ -327,6 +331,7 @@ impl Store {
         &mut self,
         only: &[String],
     ) -> Result<crate::lifecycle::ErasureOutcome> {
+        let _lock = self.exclusive()?;
         let mut outcome = ErasureOutcome::default();
         let mut wanted = BTreeSet::new();
         for n in only {
@@ -352,13 +357,10 @@ impl Store {
             }
         }
         for w in &wanted {
-            if !go.iter().any(|(_, k)| &k.key_id == w)
-                && !outcome
-                    .skipped
-                    .iter()
-                    .any(|(l, _)| self.key(w).map(|k| &k.label == l).unwrap_or(false))
+            let k = self.key(w)?;
+            if !go.iter().any(|(_, g)| &g.key_id == w)
+                && !outcome.skipped.iter().any(|(l, _)| l == &k.label)
             {
-                let k = self.key(w)?;
                 outcome
                     .skipped
                     .push((k.label, "no approved erasure request".into()));

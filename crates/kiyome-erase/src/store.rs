@@ -166,6 +166,7 @@ pub struct Store {
     pub(crate) conn: Connection,
     pub(crate) custody: Box<dyn Custody>,
     pub(crate) store_id: [u8; 16],
+    lock_path: PathBuf,
 }
 
 const KEY_COLS: &str = "key_id, label, record_series, owner, class, retention_end, state, created_at, \
@@ -206,6 +207,8 @@ impl Store {
             .map_err(|e| Error::Invalid(format!("cannot create store {}: {e}", path.display())))?;
         let store_id: [u8; 16] = secret::random()?;
         let id_hex = hex::encode(store_id);
+        let lock_path = lock_path(path);
+        let lock = exclusive(&lock_path)?;
         let mut cust = open_custody(&custody, &id_hex, pin, true)?;
         let mut conn = Connection::open(path)?;
         schema::configure(&conn)?;
@@ -243,10 +246,12 @@ impl Store {
             &format!("{{\"generation\":1,\"custody\":{:?}}}", cust.describe()),
         )?;
         tx.commit()?;
+        drop(lock);
         Ok(Store {
             conn,
             custody: cust,
             store_id,
+            lock_path,
         })
     }
 
@@ -279,9 +284,20 @@ impl Store {
             conn,
             custody,
             store_id,
+            lock_path: lock_path(path),
         };
+        let lock = s.exclusive()?;
         s.recover()?;
+        drop(lock);
         Ok(s)
+    }
+
+    /// Serializes the operations that change the KEK tree or custody across processes (an
+    /// advisory lock on `<store>.lock`, released by the kernel if the process dies). SQLite
+    /// alone is not enough: an erasure plans from the database, changes custody, then commits,
+    /// and a concurrent writer in between would be overwritten.
+    pub(crate) fn exclusive(&self) -> Result<fs::File> {
+        exclusive(&self.lock_path)
     }
 
     /// The store id (hex).
@@ -320,6 +336,7 @@ impl Store {
 
     /// Creates many keys in one transaction (the bulk path used to build large stores).
     pub fn create_keys_bulk(&mut self, specs: &[KeySpec]) -> Result<Vec<KeyId>> {
+        let _lock = self.exclusive()?;
         for s in specs {
             validate_spec(s)?;
         }
@@ -424,6 +441,7 @@ impl Store {
 
     /// Places a legal hold (訴訟ホールド) on a key: erasure is blocked until released.
     pub fn hold(&mut self, name: &str, reason: &str, officer: Option<&str>) -> Result<()> {
+        let _lock = self.exclusive()?;
         let k = self.key(name)?;
         if matches!(k.state, KeyState::Erased | KeyState::Erasing) {
             return Err(Error::State(format!("key {} is already erased", k.label)));
@@ -447,6 +465,7 @@ impl Store {
 
     /// Releases every legal hold on a key.
     pub fn release(&mut self, name: &str, officer: Option<&str>) -> Result<usize> {
+        let _lock = self.exclusive()?;
         let k = self.key(name)?;
         let now = crate::now_rfc3339();
         let tx = self.conn.transaction()?;
@@ -584,6 +603,24 @@ impl Store {
         )?;
         Ok(())
     }
+}
+
+fn lock_path(db: &Path) -> PathBuf {
+    let mut s = db.as_os_str().to_owned();
+    s.push(".lock");
+    PathBuf::from(s)
+}
+
+fn exclusive(path: &Path) -> Result<fs::File> {
+    let f = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)?;
+    f.lock()?;
+    Ok(f)
 }
 
 fn erased_error(k: &KeyInfo) -> Error {

@@ -213,3 +213,58 @@ fn unregistered_or_mismatched_officer_keys_are_refused() {
         Err(Error::Officer(_))
     ));
 }
+
+#[test]
+fn concurrent_key_creation_and_erasure_do_not_corrupt_the_tree() {
+    // Two handles on one store (as two processes would have): one creates keys (growing the
+    // tree), the other executes erasures (re-keying paths, rotating the root). The store lock
+    // must serialize them; without it an erasure planned before a tree growth would overwrite it.
+    let (dir, mut s) = new_store(0);
+    let db = dir.path().join("k.db");
+    let mut cs = Vec::new();
+    for i in 0..10 {
+        s.create_key(&spec(&format!("c{i}"), "2020-01-01")).unwrap();
+        let mut c = Vec::new();
+        s.encrypt(
+            &format!("c{i}"),
+            &mut format!("p{i}").as_bytes(),
+            &mut c,
+            64,
+        )
+        .unwrap();
+        cs.push(c);
+    }
+    let a = s.add_officer("a").unwrap();
+    let b = s.add_officer("b").unwrap();
+    for i in 0..5 {
+        s.request_erasure(&format!("c{i}"), &a, "x").unwrap();
+        s.approve_erasure(&format!("c{i}"), &b).unwrap();
+    }
+    drop(s);
+    let db1 = db.clone();
+    let creator = std::thread::spawn(move || {
+        let mut s = Store::open(&db1, None).unwrap();
+        for i in 0..120 {
+            s.create_key(&spec(&format!("n{i}"), "2030-01-01")).unwrap();
+        }
+    });
+    let db2 = db.clone();
+    let eraser = std::thread::spawn(move || {
+        let mut s = Store::open(&db2, None).unwrap();
+        for i in 0..5 {
+            let out = s.execute_erasures(&[format!("c{i}")]).unwrap();
+            assert_eq!(out.evidence.len(), 1);
+        }
+    });
+    creator.join().unwrap();
+    eraser.join().unwrap();
+    let mut s = Store::open(&db, None).unwrap();
+    for (i, c) in cs.iter().enumerate() {
+        let r = s.decrypt(&mut &c[..], &mut Vec::new());
+        assert_eq!(r.is_ok(), i >= 5, "c{i}: {r:?}");
+    }
+    for i in 0..120 {
+        s.probe_key(&format!("n{i}")).unwrap();
+    }
+    assert_eq!(s.tree_height().unwrap(), 2);
+}
