@@ -1,0 +1,134 @@
+//! Loading a PDF with lopdf under kiyome's limits.
+//!
+//! lopdf is a general-purpose parser, not one written for hostile input, so it is fenced in:
+//! the input size is checked first, every stream lopdf decodes while loading is bounded by
+//! `max_stream_bytes`, the object count is checked against `max_objects`, and a parser panic
+//! is contained here and reported as a parse failure of this file rather than of the run.
+
+use kiyome_core::{Ctx, Error, LimitKind};
+use lopdf::{Document, LoadOptions, Object, ObjectId};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// A loaded document and what loading learnt about it.
+pub(crate) struct Loaded {
+    /// The document (empty of objects when it is encrypted and could not be opened).
+    pub doc: Document,
+    /// Encrypted and not opened: the objects could not be decrypted.
+    pub locked: bool,
+    /// The file declares encryption (opened or not).
+    pub encrypted: bool,
+}
+
+/// Loads `data`, trying `password` (and always the empty user password).
+pub(crate) fn load(data: &[u8], ctx: &Ctx<'_>, password: Option<&str>) -> Result<Loaded, Error> {
+    let limits = ctx.limits();
+    if data.len() as u64 > limits.max_input_bytes {
+        return Err(Error::limit(
+            LimitKind::InputSize,
+            data.len() as u64,
+            limits.max_input_bytes,
+        ));
+    }
+    ctx.budget.check_time()?;
+    let max_stream = usize::try_from(limits.max_stream_bytes).unwrap_or(usize::MAX);
+    let options = LoadOptions {
+        password: password.map(str::to_string),
+        max_decompressed_size: Some(max_stream),
+        ..LoadOptions::default()
+    };
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        Document::load_mem_with_options(data, options)
+    }));
+    let doc = match result {
+        Ok(Ok(doc)) => doc,
+        Ok(Err(e)) => return Err(map_error(e, limits.max_stream_bytes)),
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            return Err(Error::parse(
+                "pdf",
+                format!("the PDF parser failed internally ({msg})"),
+            ));
+        }
+    };
+    ctx.budget.check_time()?;
+    let n = doc.objects.len() as u64;
+    if n > limits.max_objects {
+        return Err(Error::limit(LimitKind::Objects, n, limits.max_objects));
+    }
+    // lopdf removes /Encrypt from the trailer once it has decrypted the objects.
+    let locked = doc.trailer.has(b"Encrypt");
+    let encrypted = locked || doc.encryption_state.is_some();
+    Ok(Loaded {
+        doc,
+        locked,
+        encrypted,
+    })
+}
+
+fn map_error(e: lopdf::Error, max_stream: u64) -> Error {
+    use lopdf::{DecompressError, Error as L};
+    match e {
+        L::Decompress(DecompressError::MemoryLimitExceeded { limit }) => {
+            Error::limit(LimitKind::StreamSize, limit as u64 + 1, max_stream)
+        }
+        L::InvalidPassword => Error::Encrypted {
+            format: "pdf",
+            detail: "the password supplied does not open the file".into(),
+        },
+        L::UnsupportedSecurityHandler(h) => Error::Encrypted {
+            format: "pdf",
+            detail: format!(
+                "unsupported security handler /{}",
+                String::from_utf8_lossy(&h)
+            ),
+        },
+        L::Decryption(d) => Error::Encrypted {
+            format: "pdf",
+            detail: format!("cannot decrypt: {d}"),
+        },
+        other => Error::parse("pdf", other.to_string()),
+    }
+}
+
+/// Follows a chain of references (at most a few hops, so a reference cycle ends) to the
+/// object it names; `None` for a dangling reference.
+pub(crate) fn resolve<'a>(doc: &'a Document, mut obj: &'a Object) -> Option<&'a Object> {
+    for _ in 0..8 {
+        match obj {
+            Object::Reference(id) => obj = doc.objects.get(id)?,
+            other => return Some(other),
+        }
+    }
+    None
+}
+
+/// The dictionary `obj` is or refers to (a stream's dictionary counts).
+pub(crate) fn dict_of<'a>(doc: &'a Document, obj: &'a Object) -> Option<&'a lopdf::Dictionary> {
+    match resolve(doc, obj)? {
+        Object::Dictionary(d) => Some(d),
+        Object::Stream(s) => Some(&s.dict),
+        _ => None,
+    }
+}
+
+/// The name `key` holds in `d`, if it is a name.
+pub(crate) fn name<'a>(d: &'a lopdf::Dictionary, key: &[u8]) -> Option<&'a [u8]> {
+    match d.get(key).ok()? {
+        Object::Name(n) => Some(n.as_slice()),
+        _ => None,
+    }
+}
+
+/// A location string for an indirect object.
+pub(crate) fn obj_loc(doc: &Document, id: ObjectId) -> String {
+    match doc.reference_table.get(id.0) {
+        Some(lopdf::xref::XrefEntry::Compressed { container, .. }) => {
+            format!("obj {} {} (in object stream {})", id.0, id.1, container)
+        }
+        _ => format!("obj {} {}", id.0, id.1),
+    }
+}
