@@ -70,7 +70,8 @@ pub fn disarm(
         );
     }
     let result = clean(&mut doc, ctx, opts, &mut col)
-        .and_then(|()| crate::write::rebuild(&doc, ctx, &mut col));
+        .and_then(|()| crate::pages::flatten(&mut doc, ctx))
+        .and_then(|_| crate::write::rebuild(&doc, ctx, &mut col));
     col.finish(out);
     Ok(Disarmed {
         data: result?,
@@ -163,7 +164,7 @@ fn clean(
         col,
     };
     for (n, (id, loc)) in ids.iter().zip(locs).enumerate() {
-        if n % 256 == 0 {
+        if n.is_multiple_of(256) {
             ctx.budget.check_time()?;
         }
         let Some(obj) = doc.objects.get_mut(id) else {

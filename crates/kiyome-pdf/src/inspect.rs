@@ -90,6 +90,7 @@ fn structure(
         col.add(Finding::new("pdf.repaired_xref", Severity::Low, "xref").detail(what));
     }
     let embedded = walk(doc, ctx, col)?;
+    crate::load::check_stream_sizes(doc, doc.objects.keys(), ctx, false)?;
     let max = usize::try_from(ctx.limits().max_stream_bytes).unwrap_or(usize::MAX);
     for e in embedded {
         ctx.budget.check_time()?;

@@ -31,6 +31,7 @@ mod collect;
 mod disarm;
 mod inspect;
 mod load;
+mod pages;
 mod scan;
 mod walk;
 mod write;

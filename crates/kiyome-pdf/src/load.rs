@@ -132,3 +132,62 @@ pub(crate) fn obj_loc(doc: &Document, id: ObjectId) -> String {
         _ => format!("obj {} {}", id.0, id.1),
     }
 }
+
+/// Inflates every Flate-encoded stream among `ids` into a sink, counting what it would
+/// produce: a decompression bomb (`limit.stream_size`, `limit.ratio`,
+/// `limit.decompressed_size`) is caught even though nothing else decodes page content.
+/// Nothing is kept in memory.
+///
+/// With `strict` (disarm), a Flate stream whose data is damaged blocks the file: what it
+/// holds cannot be checked, and readers disagree about how much of it to use.
+pub(crate) fn check_stream_sizes<'a>(
+    doc: &Document,
+    ids: impl Iterator<Item = &'a ObjectId>,
+    ctx: &Ctx<'_>,
+    strict: bool,
+) -> Result<(), Error> {
+    use std::io::Read;
+    let limits = ctx.limits();
+    for id in ids {
+        let Some(Object::Stream(s)) = doc.objects.get(id) else {
+            continue;
+        };
+        let first = crate::actions::filters(&s.dict).into_iter().next();
+        if !matches!(first.as_deref(), Some(b"FlateDecode" | b"Fl")) {
+            continue;
+        }
+        ctx.budget.check_time()?;
+        let dec = flate2::read::ZlibDecoder::new(s.content.as_slice());
+        let mut sink = std::io::sink();
+        // Inspect counts what inflated before any damage; disarm refuses damaged data.
+        let mut counted = CountingSink(0, &mut sink);
+        let r = std::io::copy(
+            &mut dec.take(limits.max_stream_bytes.saturating_add(1)),
+            &mut counted,
+        );
+        let n = counted.0;
+        if strict && r.is_err() && !s.content.is_empty() {
+            return Err(Error::parse(
+                "pdf",
+                format!("stream {} {} holds damaged Flate data", id.0, id.1),
+            ));
+        }
+        ctx.budget.consume(n)?;
+        limits.check_ratio(s.content.len() as u64, n)?;
+    }
+    Ok(())
+}
+
+/// A writer that counts the bytes it passes on.
+struct CountingSink<'a, W>(u64, &'a mut W);
+
+impl<W: std::io::Write> std::io::Write for CountingSink<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.1.write(buf)?;
+        self.0 += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.1.flush()
+    }
+}

@@ -53,7 +53,7 @@ pub(crate) fn walk(
         embedded: BTreeMap::new(),
     };
     for (n, (&id, obj)) in doc.objects.iter().enumerate() {
-        if n % 256 == 0 {
+        if n.is_multiple_of(256) {
             ctx.budget.check_time()?;
         }
         let loc = obj_loc(doc, id);

@@ -6,6 +6,7 @@ use crate::actions::{filters, known_filter};
 use crate::collect::Collector;
 use crate::load::name;
 use kiyome_core::{Action, Ctx, Error, Finding, LimitKind, Severity};
+use lopdf::xref::XrefEntry;
 use lopdf::{Document, Object, ObjectId};
 use std::collections::{HashMap, VecDeque};
 
@@ -27,6 +28,7 @@ pub(crate) fn rebuild(
         _ => None,
     };
     let order = reachable(doc, ctx, root, info)?;
+    crate::load::check_stream_sizes(doc, order.iter(), ctx, true)?;
     let mut blocked = Vec::new();
     for id in &order {
         if let Some(Object::Stream(s)) = doc.objects.get(id) {
@@ -57,14 +59,19 @@ pub(crate) fn rebuild(
         .collect();
     let mut out = Document::new();
     out.version = doc.version.clone();
+    // A classic cross-reference table: every reader understands it.
+    out.reference_table.cross_reference_type = lopdf::xref::XrefType::CrossReferenceTable;
     for (i, id) in order.iter().enumerate() {
-        if i % 256 == 0 {
+        if i.is_multiple_of(256) {
             ctx.budget.check_time()?;
         }
         let mut obj = doc.objects.get(id).cloned().unwrap_or(Object::Null);
         renumber(&mut obj, &map, 0)?;
         if let Object::Stream(s) = &mut obj {
             hex_wrap(s);
+            // The writer copies /Length as it is; state the true length, directly.
+            s.dict
+                .set("Length", Object::Integer(s.content.len() as i64));
         }
         out.objects.insert((i as u32 + 1, 0), obj);
     }
@@ -110,6 +117,21 @@ fn reachable(
             continue;
         }
         let Some(obj) = doc.objects.get(&id) else {
+            // The cross-reference data lists the object as in use, but it could not be loaded
+            // (e.g. an object stream nested in an object stream, §7.5.7 forbids it): writing
+            // on would silently lose content other readers show.
+            if matches!(
+                doc.reference_table.get(id.0),
+                Some(XrefEntry::Normal { .. } | XrefEntry::Compressed { .. })
+            ) {
+                return Err(Error::parse(
+                    "pdf",
+                    format!(
+                        "object {} {} is referenced but could not be loaded",
+                        id.0, id.1
+                    ),
+                ));
+            }
             continue;
         };
         if !writable(obj) {
@@ -119,17 +141,13 @@ fn reachable(
         if order.len() as u64 > max {
             return Err(Error::limit(LimitKind::Objects, order.len() as u64, max));
         }
-        if order.len() % 256 == 0 {
+        if order.len().is_multiple_of(256) {
             ctx.budget.check_time()?;
         }
         stack.push(obj);
         while let Some(o) = stack.pop() {
             match o {
-                Object::Reference(r) => {
-                    if !seen.contains(r) {
-                        queue.push_back(*r);
-                    }
-                }
+                Object::Reference(r) if !seen.contains(r) => queue.push_back(*r),
                 Object::Array(a) => stack.extend(a.iter()),
                 Object::Dictionary(d) => stack.extend(d.iter().map(|(_, v)| v)),
                 Object::Stream(s) => stack.extend(s.dict.iter().map(|(_, v)| v)),

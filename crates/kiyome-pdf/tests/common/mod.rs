@@ -62,6 +62,17 @@ pub fn temp_pdf(dir: &Path, name: &str, data: &[u8]) -> PathBuf {
     p
 }
 
+/// `qpdf --check` exit code: 0 clean, 3 warnings only, 2 errors.
+pub fn qpdf_code(qpdf: &Path, file: &Path) -> Option<i32> {
+    Command::new(qpdf)
+        .arg("--check")
+        .arg(file)
+        .output()
+        .ok()?
+        .status
+        .code()
+}
+
 /// `qpdf --check`: Ok, or the error output.
 pub fn qpdf_check(qpdf: &Path, file: &Path) -> Result<(), String> {
     let o = Command::new(qpdf)
@@ -127,3 +138,16 @@ pub const ACTIVE: &[&str] = &[
     "/XFA",
     "/RichMedia",
 ];
+
+/// Page count according to qpdf (`--show-npages`), when qpdf can read the file.
+pub fn qpdf_pages(qpdf: &Path, file: &Path) -> Option<usize> {
+    let o = Command::new(qpdf)
+        .arg("--show-npages")
+        .arg(file)
+        .output()
+        .ok()?;
+    if !o.status.success() {
+        return None;
+    }
+    String::from_utf8_lossy(&o.stdout).trim().parse().ok()
+}
