@@ -12,7 +12,7 @@
 mod inspect;
 pub mod policy;
 mod sanitize;
-mod text;
+pub mod text;
 
 pub use inspect::all_codes;
 pub use policy::{Mode, Policy};
