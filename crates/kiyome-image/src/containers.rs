@@ -137,7 +137,7 @@ pub(crate) fn webp(
     let mut n = 0usize;
     while p + 8 <= riff_end {
         n += 1;
-        if n % 1024 == 0 {
+        if n.is_multiple_of(1024) {
             ctx.budget.check_time()?;
         }
         let fourcc = d.get(p..p + 4).unwrap_or_default();

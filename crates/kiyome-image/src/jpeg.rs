@@ -36,11 +36,10 @@ pub(crate) fn parse(d: &[u8], ctx: Option<&Ctx<'_>>) -> Result<Layout, Error> {
     let mut l = Layout::default();
     let mut p = 2usize;
     while l.parts.len() < MAX_SEGMENTS {
-        if l.parts.len() % 1024 == 1023 {
-            if let Some(c) = ctx {
+        if l.parts.len() % 1024 == 1023
+            && let Some(c) = ctx {
                 c.budget.check_time()?;
             }
-        }
         // Fill bytes (0xFF) may precede a marker (B.1.1.2).
         while d.get(p) == Some(&0xFF) && d.get(p + 1) == Some(&0xFF) {
             p += 1;
@@ -140,15 +139,14 @@ pub(crate) fn inspect(
                 let w = be16(seg, 3).unwrap_or(0) as u64;
                 dims.push((w, h));
             }
-            0xE0 if seg.starts_with(b"JFIF\0") => {
+            0xE0 if seg.starts_with(b"JFIF\0")
                 // A JFIF thumbnail: Xthumbnail and Ythumbnail at payload offsets 12 and 13.
-                if seg.get(12).copied().unwrap_or(0) > 0 && seg.get(13).copied().unwrap_or(0) > 0 {
+                && seg.get(12).copied().unwrap_or(0) > 0 && seg.get(13).copied().unwrap_or(0) > 0 => {
                     out.add(
                         Finding::new("image.thumbnail", Severity::Info, loc)
                             .detail("JFIF thumbnail"),
                     );
                 }
-            }
             0xE0 if seg.starts_with(b"JFXX\0") => {
                 out.add(
                     Finding::new("image.thumbnail", Severity::Info, loc).detail("JFXX thumbnail"),

@@ -107,7 +107,7 @@ pub fn strip_png_metadata(data: &[u8]) -> Result<Vec<u8>, Error> {
             )));
         }
     }
-    if !chunks.first().is_some_and(|c| &c.typ == b"IHDR") {
+    if chunks.first().is_none_or(|c| &c.typ != b"IHDR") {
         // Text chunks before IHDR are dropped above; IHDR must still come first among the kept.
         let first_kept = out.get(12..16);
         if first_kept != Some(b"IHDR") {

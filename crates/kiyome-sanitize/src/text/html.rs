@@ -64,8 +64,8 @@ pub fn tokenize(s: &str, max: u64) -> Result<Vec<Token>, Error> {
             flush(&mut out, p);
             let (tok, end) = start_tag(s, p + 1);
             p = end;
-            if let Token::Start(name, _, self_closing) = &tok {
-                if RAW.contains(&name.as_str()) && !self_closing {
+            if let Token::Start(name, _, self_closing) = &tok
+                && RAW.contains(&name.as_str()) && !self_closing {
                     let name = name.clone();
                     out.push(tok);
                     let close = format!("</{name}");
@@ -80,7 +80,6 @@ pub fn tokenize(s: &str, max: u64) -> Result<Vec<Token>, Error> {
                     text_start = p;
                     continue;
                 }
-            }
             out.push(tok);
         } else {
             p += 1;

@@ -36,7 +36,7 @@ pub fn walk(
         if events > limits.max_xml_events {
             return Err(Error::limit(LimitKind::Xml, events, limits.max_xml_events));
         }
-        if events % 4096 == 0 {
+        if events.is_multiple_of(4096) {
             ctx.budget.check_time()?;
         }
         let pos = r.buffer_position();
@@ -106,14 +106,13 @@ pub fn walk(
                 depth = depth.saturating_sub(1);
                 in_style = false;
             }
-            Event::Text(t) if in_style => {
-                if super::html::css_remote(&lossy(t)) {
+            Event::Text(t) if in_style
+                && super::html::css_remote(&lossy(t)) => {
                     out.add(
                         Finding::new("svg.external_resource", Severity::Medium, loc)
                             .detail("remote url() or @import in <style>"),
                     );
                 }
-            }
             _ => {}
         }
         if let (Some(w), true) = (w.as_mut(), keep) {
