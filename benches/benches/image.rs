@@ -12,7 +12,9 @@ fn inputs() -> Vec<(String, Vec<u8>, kiyome_core::Kind)> {
     let mut v = Vec::new();
     for d in dirs {
         for p in corpus::files_under(&d) {
-            let Ok(data) = std::fs::read(&p) else { continue };
+            let Ok(data) = std::fs::read(&p) else {
+                continue;
+            };
             let kind = sniff(&data, None).kind;
             if kind.class() != KindClass::Image {
                 continue;
@@ -20,7 +22,14 @@ fn inputs() -> Vec<(String, Vec<u8>, kiyome_core::Kind)> {
             // Only files that disarm successfully are timed (blocked ones cost little).
             let b = Budget::new(&Limits::default());
             let ctx = Ctx::new(&b, &NoNesting);
-            let ok = kiyome_image::disarm(&data, kind, &ctx, &Default::default(), &mut Inspection::default()).is_ok();
+            let ok = kiyome_image::disarm(
+                &data,
+                kind,
+                &ctx,
+                &Default::default(),
+                &mut Inspection::default(),
+            )
+            .is_ok();
             if ok {
                 v.push((p.display().to_string(), data, kind));
             }

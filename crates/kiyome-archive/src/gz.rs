@@ -96,12 +96,14 @@ pub(crate) fn inspect(d: &[u8], ctx: &Ctx<'_>, out: &mut Inspection) -> Result<(
 pub(crate) fn polyglot(d: &[u8], out: &mut Inspection) {
     let tail = &d[d.len().saturating_sub(65_557)..];
     if let Some(i) = tail.windows(4).rposition(|w| w == b"PK\x05\x06")
-        && tail.len() - i >= 22 && d.windows(4).any(|w| w == b"PK\x01\x02") {
-            out.add(
-                Finding::new("archive.polyglot", Severity::Medium, "file")
-                    .detail("the gzip file is also a zip archive (gzip/zip polyglot)"),
-            );
-        }
+        && tail.len() - i >= 22
+        && d.windows(4).any(|w| w == b"PK\x01\x02")
+    {
+        out.add(
+            Finding::new("archive.polyglot", Severity::Medium, "file")
+                .detail("the gzip file is also a zip archive (gzip/zip polyglot)"),
+        );
+    }
 }
 
 pub(crate) fn report_trailing(d: &[u8], g: &Gunzipped, out: &mut Inspection) {

@@ -138,10 +138,12 @@ impl Namer {
         if n.is_empty() {
             n = format!("member-{index}");
         }
-        if Kind::from_file_name(&n).is_some_and(|k| k != kind) && !kind.extensions().is_empty()
-            && let Some((stem, _)) = n.rsplit_once('.') {
-                n = format!("{stem}.{}", kind.default_extension());
-            }
+        if Kind::from_file_name(&n).is_some_and(|k| k != kind)
+            && !kind.extensions().is_empty()
+            && let Some((stem, _)) = n.rsplit_once('.')
+        {
+            n = format!("{stem}.{}", kind.default_extension());
+        }
         let mut candidate = n.clone();
         let mut k = 1;
         while self.used.contains_key(&candidate.to_lowercase()) {

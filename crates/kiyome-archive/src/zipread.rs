@@ -91,14 +91,16 @@ pub fn read_directory(d: &[u8], ctx: &Ctx<'_>) -> Result<Directory, Error> {
     let mut cd_off = u32le(d, eocd + 16).unwrap_or(0) as u64;
     let mut cd_end = eocd as u64;
     // ZIP64 end of central directory locator just before the EOCD (APPNOTE 4.3.15).
-    if eocd >= 20 && d.get(eocd - 20..eocd - 16) == Some(b"PK\x06\x07")
+    if eocd >= 20
+        && d.get(eocd - 20..eocd - 16) == Some(b"PK\x06\x07")
         && let Some(z) = u64le(d, eocd - 12).and_then(|o| usize::try_from(o).ok())
-            && d.get(z..z + 4) == Some(b"PK\x06\x06") {
-                count = u64le(d, z + 32).unwrap_or(count);
-                cd_size = u64le(d, z + 40).unwrap_or(cd_size);
-                cd_off = u64le(d, z + 48).unwrap_or(cd_off);
-                cd_end = z as u64;
-            }
+        && d.get(z..z + 4) == Some(b"PK\x06\x06")
+    {
+        count = u64le(d, z + 32).unwrap_or(count);
+        cd_size = u64le(d, z + 40).unwrap_or(cd_size);
+        cd_off = u64le(d, z + 48).unwrap_or(cd_off);
+        cd_end = z as u64;
+    }
     let max = ctx.limits().max_entries;
     if count > max {
         return Err(Error::limit(LimitKind::Entries, count, max));

@@ -25,10 +25,18 @@ impl Nested for Passthrough {
         r
     }
 
-    fn sanitize_nested(&self, name: &str, data: &[u8], ctx: &Ctx<'_>) -> (FileReport, Option<Disarmed>) {
+    fn sanitize_nested(
+        &self,
+        name: &str,
+        data: &[u8],
+        ctx: &Ctx<'_>,
+    ) -> (FileReport, Option<Disarmed>) {
         let det = sniff(data, Some(name));
         let r = self.inspect_nested(name, data, ctx);
-        let out = (!r.has_dangerous()).then(|| Disarmed { data: data.to_vec(), kind: det.kind });
+        let out = (!r.has_dangerous()).then(|| Disarmed {
+            data: data.to_vec(),
+            kind: det.kind,
+        });
         (r, out)
     }
 }
@@ -41,11 +49,17 @@ fn inspect(data: &[u8], kind: Kind) -> (Inspection, Result<(), Error>) {
     (out, r)
 }
 
-fn disarm(data: &[u8], kind: Kind, password: Option<&str>) -> (Inspection, Result<Disarmed, Error>) {
+fn disarm(
+    data: &[u8],
+    kind: Kind,
+    password: Option<&str>,
+) -> (Inspection, Result<Disarmed, Error>) {
     let b = Budget::new(&Limits::default());
     let ctx = Ctx::new(&b, &Passthrough);
     let mut out = Inspection::default();
-    let opts = ArchiveOptions { password: password.map(str::to_string) };
+    let opts = ArchiveOptions {
+        password: password.map(str::to_string),
+    };
     let r = kiyome_archive::disarm(data, kind, &ctx, &opts, &mut out);
     (out, r)
 }
@@ -74,7 +88,9 @@ fn zip_slip_fixture_is_rebuilt_with_safe_unique_utf8_names() {
     let d = r.unwrap();
     assert!(out.has("archive.path_traversal") && out.has("archive.absolute_path"));
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(d.data)).unwrap();
-    let names: Vec<String> = (0..z.len()).map(|i| z.by_index(i).unwrap().name().to_string()).collect();
+    let names: Vec<String> = (0..z.len())
+        .map(|i| z.by_index(i).unwrap().name().unwrap().to_string())
+        .collect();
     assert_eq!(names, ["evil.txt", "etc/cron.d/job", "Windows/win.ini"]);
 }
 
@@ -101,26 +117,53 @@ fn corpus_hostile_archives_get_their_codes_quickly() {
         return;
     };
     let cases: &[(&str, Kind, &str)] = &[
-        ("zip_bomb__zbsm.zip", Kind::Zip, "archive.overlapping_entries"),
-        ("zip_bomb__Challenge9.zip", Kind::Zip, "limit.decompressed_size"),
+        (
+            "zip_bomb__zbsm.zip",
+            Kind::Zip,
+            "archive.overlapping_entries",
+        ),
+        (
+            "zip_bomb__Challenge9.zip",
+            Kind::Zip,
+            "limit.decompressed_size",
+        ),
         ("tika__droste.zip", Kind::Zip, "archive.quine"),
         ("tika__quine.gz", Kind::Gzip, "archive.quine"),
-        ("tika__testZip_absolutePath.zip", Kind::Zip, "archive.absolute_path"),
-        ("tika__testZip_relative.zip", Kind::Zip, "archive.path_traversal"),
+        (
+            "tika__testZip_absolutePath.zip",
+            Kind::Zip,
+            "archive.absolute_path",
+        ),
+        (
+            "tika__testZip_relative.zip",
+            Kind::Zip,
+            "archive.path_traversal",
+        ),
         ("tika__testZipEncrypted.zip", Kind::Zip, "archive.encrypted"),
         ("pocs__zipcrypto.zip", Kind::Zip, "archive.encrypted"),
         ("pocs__aes.zip", Kind::Zip, "archive.encrypted"),
         ("pocs__lzma.zip", Kind::Zip, "archive.unsupported_method"),
         ("pocs__hello.zip.gz", Kind::Gzip, "archive.polyglot"),
-        ("tika__testZipEntryNameCharsetShiftSJIS.zip", Kind::Zip, "archive.legacy_name_charset"),
+        (
+            "tika__testZipEntryNameCharsetShiftSJIS.zip",
+            Kind::Zip,
+            "archive.legacy_name_charset",
+        ),
     ];
     for (name, kind, code) in cases {
         let data = std::fs::read(dir.join("archives").join(name)).unwrap();
         let t = Instant::now();
         let (out, r) = inspect(&data, *kind);
-        assert!(t.elapsed() < Duration::from_secs(10), "{name} took {:?}", t.elapsed());
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "{name} took {:?}",
+            t.elapsed()
+        );
         let c = codes(&out, r.as_ref().map(|_| ()));
-        assert!(c.iter().any(|x| x == code), "{name}: expected {code}, got {c:?}");
+        assert!(
+            c.iter().any(|x| x == code),
+            "{name}: expected {code}, got {c:?}"
+        );
     }
 }
 
@@ -129,18 +172,28 @@ fn shift_jis_member_names_are_decoded() {
     let Some(dir) = corpus::shared_corpus("shift_jis_member_names_are_decoded") else {
         return;
     };
-    let data = std::fs::read(dir.join("archives/tika__testZipEntryNameCharsetShiftSJIS.zip")).unwrap();
+    let data =
+        std::fs::read(dir.join("archives/tika__testZipEntryNameCharsetShiftSJIS.zip")).unwrap();
     let (out, _) = inspect(&data, Kind::Zip);
     let names: Vec<&str> = out.children.iter().map(|c| c.path.as_str()).collect();
-    assert!(names.iter().any(|n| n.chars().any(|c| ('\u{3040}'..='\u{30ff}').contains(&c) || ('\u{4e00}'..='\u{9fff}').contains(&c))), "{names:?}");
+    assert!(
+        names
+            .iter()
+            .any(|n| n.chars().any(|c| ('\u{3040}'..='\u{30ff}').contains(&c)
+                || ('\u{4e00}'..='\u{9fff}').contains(&c))),
+        "{names:?}"
+    );
 }
 
 #[test]
 fn ppap_zip_is_blocked_without_password_and_opened_with_it() {
-    let Some(dir) = corpus::shared_corpus("ppap_zip_is_blocked_without_password_and_opened_with_it") else {
+    let Some(dir) =
+        corpus::shared_corpus("ppap_zip_is_blocked_without_password_and_opened_with_it")
+    else {
         return;
     };
-    let data = std::fs::read(dir.join("ole-legacy/oletools__dde-test-from-office2003.doc.zip")).unwrap();
+    let data =
+        std::fs::read(dir.join("ole-legacy/oletools__dde-test-from-office2003.doc.zip")).unwrap();
     let (out, r) = disarm(&data, Kind::Zip, None);
     assert!(matches!(r, Err(Error::Encrypted { .. })) && out.has("archive.encrypted"));
     let (_, r) = disarm(&data, Kind::Zip, Some("infected"));

@@ -37,9 +37,10 @@ pub(crate) fn parse(d: &[u8], ctx: Option<&Ctx<'_>>) -> Result<Layout, Error> {
     let mut p = 2usize;
     while l.parts.len() < MAX_SEGMENTS {
         if l.parts.len() % 1024 == 1023
-            && let Some(c) = ctx {
-                c.budget.check_time()?;
-            }
+            && let Some(c) = ctx
+        {
+            c.budget.check_time()?;
+        }
         // Fill bytes (0xFF) may precede a marker (B.1.1.2).
         while d.get(p) == Some(&0xFF) && d.get(p + 1) == Some(&0xFF) {
             p += 1;
@@ -141,12 +142,12 @@ pub(crate) fn inspect(
             }
             0xE0 if seg.starts_with(b"JFIF\0")
                 // A JFIF thumbnail: Xthumbnail and Ythumbnail at payload offsets 12 and 13.
-                && seg.get(12).copied().unwrap_or(0) > 0 && seg.get(13).copied().unwrap_or(0) > 0 => {
-                    out.add(
-                        Finding::new("image.thumbnail", Severity::Info, loc)
-                            .detail("JFIF thumbnail"),
-                    );
-                }
+                && seg.get(12).copied().unwrap_or(0) > 0 && seg.get(13).copied().unwrap_or(0) > 0 =>
+            {
+                out.add(
+                    Finding::new("image.thumbnail", Severity::Info, loc).detail("JFIF thumbnail"),
+                );
+            }
             0xE0 if seg.starts_with(b"JFXX\0") => {
                 out.add(
                     Finding::new("image.thumbnail", Severity::Info, loc).detail("JFXX thumbnail"),

@@ -131,10 +131,13 @@ pub fn inspect(data: &[u8], kind: Kind, ctx: &Ctx<'_>, out: &mut Inspection) -> 
     if let Some(e) = &bomb {
         out.add(Finding::from_error(e, "header"));
     }
-    if bomb.is_none() && decode::decodable(kind) && !out.has("image.unsupported_format")
-        && let Err(e) = decode::decode(data, kind, ctx) {
-            out.add(Finding::new("parse.failed", Severity::Medium, "pixels").detail(e.to_string()));
-        }
+    if bomb.is_none()
+        && decode::decodable(kind)
+        && !out.has("image.unsupported_format")
+        && let Err(e) = decode::decode(data, kind, ctx)
+    {
+        out.add(Finding::new("parse.failed", Severity::Medium, "pixels").detail(e.to_string()));
+    }
     Ok(())
 }
 

@@ -31,9 +31,10 @@ pub(crate) fn parse(d: &[u8], ctx: Option<&Ctx<'_>>) -> Result<(Vec<Chunk>, Opti
     let mut p = SIGNATURE.len();
     while chunks.len() < MAX_CHUNKS {
         if chunks.len() % 1024 == 1023
-            && let Some(c) = ctx {
-                c.budget.check_time()?;
-            }
+            && let Some(c) = ctx
+        {
+            c.budget.check_time()?;
+        }
         let Some(len) = be32(d, p) else {
             return Ok((chunks, None));
         };
@@ -166,10 +167,11 @@ pub(crate) fn inspect(
                 } else if key.starts_with("Raw profile type") {
                     let lower = key.to_ascii_lowercase();
                     if (lower.ends_with("exif") || lower.ends_with("app1"))
-                        && let Some(t) = raw_profile_exif(&text) {
-                            let inf = exif::walk(&t, true);
-                            exif::report(&inf, &loc, out);
-                        }
+                        && let Some(t) = raw_profile_exif(&text)
+                    {
+                        let inf = exif::walk(&t, true);
+                        exif::report(&inf, &loc, out);
+                    }
                     let code = if lower.ends_with("iptc") || lower.ends_with("8bim") {
                         "image.iptc"
                     } else if lower.ends_with("xmp") {

@@ -8,7 +8,10 @@ use std::path::Path;
 use std::process::Command;
 
 fn exiftool_available() -> bool {
-    let ok = Command::new("exiftool").arg("-ver").output().is_ok_and(|o| o.status.success());
+    let ok = Command::new("exiftool")
+        .arg("-ver")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !ok {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!("exiftool is required under CI");
@@ -23,7 +26,11 @@ fn exif_tags(data: &[u8], ext: &str) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join(format!("x.{ext}"));
     std::fs::write(&p, data).unwrap();
-    let out = Command::new("exiftool").args(["-json", "-a", "-G1"]).arg(&p).output().unwrap();
+    let out = Command::new("exiftool")
+        .args(["-json", "-a", "-G1"])
+        .arg(&p)
+        .output()
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
     v.get(0)
         .and_then(|o| o.as_object())
@@ -33,9 +40,31 @@ fn exif_tags(data: &[u8], ext: &str) -> Vec<String> {
 
 /// Tags that reveal place, person or device.
 fn leaks(tags: &[String]) -> Vec<String> {
-    const BAD: &[&str] = &["GPS", "Make", "Model", "Artist", "Author", "Copyright", "SerialNumber", "OwnerName", "Comment", "Creator", "XMP", "IPTC", "Photoshop", "MakerNotes", "ThumbnailImage", "Software"];
+    const BAD: &[&str] = &[
+        "GPS",
+        "Make",
+        "Model",
+        "Artist",
+        "Author",
+        "Copyright",
+        "SerialNumber",
+        "OwnerName",
+        "Comment",
+        "Creator",
+        "XMP",
+        "IPTC",
+        "Photoshop",
+        "MakerNotes",
+        "ThumbnailImage",
+        "Software",
+    ];
     tags.iter()
-        .filter(|t| !t.starts_with("System:") && !t.starts_with("ExifTool:") && !t.starts_with("File:") && !t.starts_with("Composite:"))
+        .filter(|t| {
+            !t.starts_with("System:")
+                && !t.starts_with("ExifTool:")
+                && !t.starts_with("File:")
+                && !t.starts_with("Composite:")
+        })
         .filter(|t| BAD.iter().any(|b| t.contains(b)))
         .cloned()
         .collect()
@@ -45,7 +74,13 @@ fn disarm(data: &[u8], kind: Kind) -> Result<(Vec<u8>, Inspection), kiyome_core:
     let b = Budget::new(&Limits::default());
     let ctx = Ctx::new(&b, &NoNesting);
     let mut out = Inspection::default();
-    let d = kiyome_image::disarm(data, kind, &ctx, &kiyome_image::ImageOptions::default(), &mut out)?;
+    let d = kiyome_image::disarm(
+        data,
+        kind,
+        &ctx,
+        &kiyome_image::ImageOptions::default(),
+        &mut out,
+    )?;
     assert_eq!(d.kind, kind);
     Ok((d.data, out))
 }
@@ -85,7 +120,10 @@ fn lossless_strippers_keep_pixels_and_drop_metadata() {
     assert!(!stripped.windows(4).any(|w| w == b"Exif"));
     let png = fixture("png_text_and_trailing.png");
     let sp = kiyome_image::strip_png_metadata(&png).unwrap();
-    assert_eq!(image::load_from_memory(&png).unwrap().to_rgba8(), image::load_from_memory(&sp).unwrap().to_rgba8());
+    assert_eq!(
+        image::load_from_memory(&png).unwrap().to_rgba8(),
+        image::load_from_memory(&sp).unwrap().to_rgba8()
+    );
     assert!(!sp.windows(4).any(|w| w == b"tEXt"));
     assert!(sp.ends_with(b"IEND\xAE\x42\x60\x82"));
 }
@@ -127,15 +165,26 @@ fn corpus_images_disarm_without_leaks() {
             continue; // blocked: HEIC/AVIF/JXL, undecodable files
         };
         done += 1;
-        assert_eq!(kiyome_core::sniff(&clean, None).kind, det.kind, "{}", p.display());
+        assert_eq!(
+            kiyome_core::sniff(&clean, None).kind,
+            det.kind,
+            "{}",
+            p.display()
+        );
         if exif {
             let l = leaks(&exif_tags(&clean, det.kind.default_extension()));
             assert!(l.is_empty(), "{}: {l:?}", p.display());
         }
-        if p.file_name().is_some_and(|n| n == Path::new("exif-py__landscape_6.jpg").as_os_str()) {
+        if p.file_name()
+            .is_some_and(|n| n == Path::new("exif-py__landscape_6.jpg").as_os_str())
+        {
             let img = image::load_from_memory(&clean).unwrap();
             let orig = image::load_from_memory(&data).unwrap();
-            assert_eq!((img.width(), img.height()), (orig.height(), orig.width()), "orientation applied");
+            assert_eq!(
+                (img.width(), img.height()),
+                (orig.height(), orig.width()),
+                "orientation applied"
+            );
         }
     }
     assert!(done >= 20, "only {done} corpus images were disarmed");

@@ -65,21 +65,23 @@ pub fn tokenize(s: &str, max: u64) -> Result<Vec<Token>, Error> {
             let (tok, end) = start_tag(s, p + 1);
             p = end;
             if let Token::Start(name, _, self_closing) = &tok
-                && RAW.contains(&name.as_str()) && !self_closing {
-                    let name = name.clone();
-                    out.push(tok);
-                    let close = format!("</{name}");
-                    let lower = s[p..].to_ascii_lowercase();
-                    let stop = lower.find(&close).map(|i| p + i).unwrap_or(b.len());
-                    out.push(Token::Text(s[p..stop].to_string()));
-                    let end = s[stop..].find('>').map(|i| stop + i + 1).unwrap_or(b.len());
-                    if stop < b.len() {
-                        out.push(Token::End(name));
-                    }
-                    p = end;
-                    text_start = p;
-                    continue;
+                && RAW.contains(&name.as_str())
+                && !self_closing
+            {
+                let name = name.clone();
+                out.push(tok);
+                let close = format!("</{name}");
+                let lower = s[p..].to_ascii_lowercase();
+                let stop = lower.find(&close).map(|i| p + i).unwrap_or(b.len());
+                out.push(Token::Text(s[p..stop].to_string()));
+                let end = s[stop..].find('>').map(|i| stop + i + 1).unwrap_or(b.len());
+                if stop < b.len() {
+                    out.push(Token::End(name));
                 }
+                p = end;
+                text_start = p;
+                continue;
+            }
             out.push(tok);
         } else {
             p += 1;

@@ -106,13 +106,12 @@ pub fn walk(
                 depth = depth.saturating_sub(1);
                 in_style = false;
             }
-            Event::Text(t) if in_style
-                && super::html::css_remote(&lossy(t)) => {
-                    out.add(
-                        Finding::new("svg.external_resource", Severity::Medium, loc)
-                            .detail("remote url() or @import in <style>"),
-                    );
-                }
+            Event::Text(t) if in_style && super::html::css_remote(&lossy(t)) => {
+                out.add(
+                    Finding::new("svg.external_resource", Severity::Medium, loc)
+                        .detail("remote url() or @import in <style>"),
+                );
+            }
             _ => {}
         }
         if let (Some(w), true) = (w.as_mut(), keep) {
