@@ -251,7 +251,12 @@ impl Cleaner<'_> {
                 Object::Dictionary(a) => matches!(classify(a), None | Some(Act::GoTo)),
                 _ => true,
             };
-            if !keep {
+            if keep {
+                // Even a plain page destination goes: the output must count no /OpenAction
+                // (pdfid), and losing the initial view costs the reader nothing.
+                d.remove(b"OpenAction");
+                self.removed("pdf.open_action", Severity::Low, path, "initial-view destination");
+            } else {
                 let detail = match oa {
                     Object::Dictionary(a) => classify(a)
                         .and_then(|act| act.finding(self.opts))

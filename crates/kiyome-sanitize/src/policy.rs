@@ -64,6 +64,8 @@ pub struct Policy {
     pub limits: Limits,
     /// Mail: HTML bodies, PPAP zips, link defanging, the notice (`[mail]`).
     pub mail: kiyome_mail::MailOptions,
+    /// PDF disarm: allowed URI schemes, forms (`[pdf]`).
+    pub pdf: kiyome_pdf::PdfOptions,
     /// Office/ODF/OLE/RTF disarm: what is kept (`[office]`).
     pub office: kiyome_office::OfficeOptions,
     /// Image-PDF conversion: resolution and JPEG quality.
@@ -83,6 +85,7 @@ impl Default for Policy {
             modes,
             limits: Limits::default(),
             mail: kiyome_mail::MailOptions::default(),
+            pdf: Default::default(),
             office: Default::default(),
             image_pdf: Default::default(),
             libreoffice: Default::default(),

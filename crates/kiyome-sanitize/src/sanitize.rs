@@ -291,6 +291,13 @@ impl Engine {
         if kind.class() == KindClass::Mail || kind == Kind::Msg {
             return kiyome_mail::disarm(data, kind, ctx, &self.policy.mail, out);
         }
+        if kind.class() == KindClass::Pdf {
+            let mut opts = self.policy.pdf.clone();
+            if self.password.is_some() {
+                opts.password = self.password.clone();
+            }
+            return kiyome_pdf::disarm(data, kind, ctx, &opts, out);
+        }
         if matches!(
             kind.class(),
             KindClass::Ooxml | KindClass::Odf | KindClass::Ole | KindClass::Rtf
