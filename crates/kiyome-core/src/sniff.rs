@@ -178,8 +178,10 @@ fn is_tar(d: &[u8]) -> bool {
         return true;
     }
     let field = &h[148..156];
+    // Some writers pad the checksum with leading spaces: trim before parsing.
     let text: String = field
         .iter()
+        .skip_while(|b| **b == b' ')
         .take_while(|b| **b != 0 && **b != b' ')
         .map(|b| *b as char)
         .collect();

@@ -255,7 +255,12 @@ impl Cleaner<'_> {
                 // Even a plain page destination goes: the output must count no /OpenAction
                 // (pdfid), and losing the initial view costs the reader nothing.
                 d.remove(b"OpenAction");
-                self.removed("pdf.open_action", Severity::Low, path, "initial-view destination");
+                self.removed(
+                    "pdf.open_action",
+                    Severity::Low,
+                    path,
+                    "initial-view destination",
+                );
             } else {
                 let detail = match oa {
                     Object::Dictionary(a) => classify(a)

@@ -66,6 +66,10 @@ pub struct Policy {
     pub mail: kiyome_mail::MailOptions,
     /// PDF disarm: allowed URI schemes, forms (`[pdf]`).
     pub pdf: kiyome_pdf::PdfOptions,
+    /// Image re-encoding (`[image]`).
+    pub image: kiyome_image::ImageOptions,
+    /// Archive rebuilding (`[archive]`).
+    pub archive: kiyome_archive::ArchiveOptions,
     /// Office/ODF/OLE/RTF disarm: what is kept (`[office]`).
     pub office: kiyome_office::OfficeOptions,
     /// Image-PDF conversion: resolution and JPEG quality.
@@ -86,6 +90,8 @@ impl Default for Policy {
             limits: Limits::default(),
             mail: kiyome_mail::MailOptions::default(),
             pdf: Default::default(),
+            image: Default::default(),
+            archive: Default::default(),
             office: Default::default(),
             image_pdf: Default::default(),
             libreoffice: Default::default(),

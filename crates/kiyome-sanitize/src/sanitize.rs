@@ -291,6 +291,22 @@ impl Engine {
         if kind.class() == KindClass::Mail || kind == Kind::Msg {
             return kiyome_mail::disarm(data, kind, ctx, &self.policy.mail, out);
         }
+        match kind.class() {
+            KindClass::Image => {
+                return kiyome_image::disarm(data, kind, ctx, &self.policy.image, out);
+            }
+            KindClass::Archive if matches!(kind, Kind::Zip | Kind::Gzip | Kind::Tar) => {
+                let mut opts = self.policy.archive.clone();
+                if self.password.is_some() {
+                    opts.password = self.password.clone();
+                }
+                return kiyome_archive::disarm(data, kind, ctx, &opts, out);
+            }
+            KindClass::Text | KindClass::Markup => {
+                return crate::text::disarm(data, kind, ctx, out);
+            }
+            _ => {}
+        }
         if kind.class() == KindClass::Pdf {
             let mut opts = self.policy.pdf.clone();
             if self.password.is_some() {
