@@ -19,7 +19,7 @@ requirements="$repo/scripts/peers/requirements.txt"
 # Debian packages, by purpose (docs: README.md "Tests"):
 packages=(
     # independent PDF checks and metadata peers
-    qpdf poppler-utils libimage-exiftool-perl mat2
+    qpdf poppler-utils poppler-data libimage-exiftool-perl mat2
     # LibreOffice for image-PDF conversion, sandboxed by bubblewrap
     libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui bubblewrap
     # Japanese fonts for rendering
