@@ -34,18 +34,15 @@ pub fn dangerous(i: &Inspection) -> Vec<String> {
         .collect()
 }
 
-/// Finds an external tool: `$KIYOME_<NAME>`, then PATH, then `/work/venv/bin`. Absent: `None`
+/// Finds an external tool: `$KIYOME_<NAME>`, then the project convention (`kiyome_core::corpus::find_peer_tool`). Absent: `None`
 /// with a notice, or a panic under `CI=true` (CI installs every tool).
 pub fn tool(name: &str, test: &str) -> Option<PathBuf> {
     let env = format!("KIYOME_{}", name.to_uppercase());
     if let Some(p) = std::env::var_os(&env) {
         return Some(PathBuf::from(p));
     }
-    let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).collect())
-        .unwrap_or_default();
-    dirs.push(PathBuf::from("/work/venv/bin"));
-    if let Some(p) = dirs.into_iter().map(|d| d.join(name)).find(|p| p.is_file()) {
+    // The project's convention: $KIYOME_PEERS_BIN, $KIYOME_VENV/bin, <repo>/.venv/bin, PATH.
+    if let Some(p) = kiyome_core::corpus::find_peer_tool(name) {
         return Some(p);
     }
     if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
