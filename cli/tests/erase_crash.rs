@@ -86,7 +86,8 @@ fn sigkill_during_erasure_leaves_the_store_before_or_after() {
     drop(s);
     let t = Instant::now();
     assert!(execute(&db).wait().unwrap().success());
-    let full = t.elapsed();
+    let mut full = t.elapsed();
+    let mut durations = vec![full];
     eprintln!("uninterrupted erase execute: {full:?}");
 
     let mut rng = Rng(0x6b69_796f_6d65);
@@ -109,19 +110,37 @@ fn sigkill_during_erasure_leaves_the_store_before_or_after() {
         s.approve_erasure(pick, &b).unwrap();
         let before_gen = s.root_generation().unwrap();
         drop(s);
-        let delay = Duration::from_micros(rng.next() % (full.as_micros() as u64 * 11 / 10 + 1));
-        let mut child = execute(&db);
-        std::thread::sleep(delay);
         let mut was_killed = false;
-        match child.try_wait().unwrap() {
-            Some(_) => finished += 1,
-            None => {
-                child.kill().unwrap(); // SIGKILL
-                killed += 1;
-                was_killed = true;
+        if it % 10 == 9 {
+            // Every tenth run goes uninterrupted: it must finish (also completing what earlier
+            // kills left approved) and its duration re-calibrates the kill window, because the
+            // work per run grows with the approvals that killed runs leave behind and because
+            // process start-up time varies from machine to machine.
+            let t = Instant::now();
+            assert!(
+                execute(&db).wait().unwrap().success(),
+                "iteration {it}: uninterrupted execute failed"
+            );
+            // The median, not the maximum: one slow outlier (a loaded machine) must not widen
+            // the window until most runs finish before the kill.
+            durations.push(t.elapsed());
+            durations.sort();
+            full = durations[durations.len() / 2];
+            finished += 1;
+        } else {
+            let delay = Duration::from_micros(rng.next() % (full.as_micros() as u64 * 11 / 10 + 1));
+            let mut child = execute(&db);
+            std::thread::sleep(delay);
+            match child.try_wait().unwrap() {
+                Some(_) => finished += 1,
+                None => {
+                    child.kill().unwrap(); // SIGKILL
+                    killed += 1;
+                    was_killed = true;
+                }
             }
+            let _ = child.wait();
         }
-        let _ = child.wait();
 
         // Open = recovery; then check every invariant.
         let t_check = Instant::now();
@@ -179,5 +198,8 @@ fn sigkill_during_erasure_leaves_the_store_before_or_after() {
         killed >= iters / 3,
         "most runs must actually be killed ({killed})"
     );
-    assert!(total > 1, "erasures must also get through");
+    assert!(
+        total > iters / 10,
+        "erasures must also get through ({total} keys erased)"
+    );
 }
