@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/install-deps.sh
-exec cargo test --workspace "$@"
+exec cargo test --workspace --no-fail-fast "$@"

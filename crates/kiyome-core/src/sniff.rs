@@ -547,23 +547,47 @@ fn mail_kind(t: &str) -> Option<Kind> {
     }
     let mut known = 0;
     let mut total = 0;
+    // Lines in the header block that are not header-shaped ("Fro :x"): mail parsers take them as
+    // a defect and go on, so a few of them must not turn a hostile message into plain text.
+    let mut malformed = 0;
+    let mut mime_entity = false;
+    let mut separated = false;
     for line in std::iter::once(first).chain(lines).take(40) {
-        if line.is_empty() {
+        if line.trim_end_matches('\r').is_empty() {
+            separated = true;
             break;
         }
         if line.starts_with([' ', '\t']) {
             continue; // folded continuation
         }
-        let (name, _) = line.split_once(':')?;
+        let Some((name, value)) = line.split_once(':') else {
+            malformed += 1;
+            continue;
+        };
         if name.is_empty() || name.len() > 76 || name.contains(' ') {
-            return None;
+            malformed += 1;
+            continue;
         }
         total += 1;
-        if MAIL_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+        let name = name.to_ascii_lowercase();
+        if MAIL_HEADERS.contains(&name.as_str()) {
             known += 1;
         }
+        if name == "content-type" {
+            let v = value.trim_start().to_ascii_lowercase();
+            mime_entity |= v.starts_with("multipart/") || v.starts_with("message/");
+        }
     }
-    (known >= 2 && known * 2 >= total.min(8)).then_some(kind)
+    if malformed * 4 > total {
+        return None;
+    }
+    // A bare MIME entity ("Content-Type: multipart/mixed; boundary=..." and nothing else) is
+    // what mail parsers are fed as a message; sniffing it as text would release its parts as
+    // an unchecked text file.
+    // Likewise a message reduced to one known header ("Subject: x", blank line, body).
+    let mail = (known >= 2 && known * 2 >= total.min(8))
+        || (malformed == 0 && (mime_entity || (separated && known >= 1 && known == total)));
+    mail.then_some(kind)
 }
 
 #[cfg(test)]
@@ -613,6 +637,22 @@ mod tests {
             Kind::Sylk
         );
         assert_eq!(kind(b"just words: not a header line\n"), Kind::Text);
+        assert_eq!(
+            kind(b"Content-Type: multipart/mixed; boundary=\":foo\"\n\n--:foo\n--:foo--\n"),
+            Kind::Eml,
+            "a bare MIME entity is mail"
+        );
+        assert_eq!(
+            kind(b"Fro :x <a@b>\nTo: c@d\nSubject: s\nMessage-ID: <1@b>\nDate: x\n\nbody"),
+            Kind::Eml,
+            "one malformed header line among many"
+        );
+        assert_eq!(kind(b"Note: one\nAnother: two\n\ntext"), Kind::Text);
+        assert_eq!(
+            kind(b"Subject: =?NONE?B?VEVTVA=?=\r\n\r\nTEST\r\n"),
+            Kind::Eml
+        );
+        assert_eq!(kind(b"Subject: no blank line after it"), Kind::Text);
         assert_eq!(sniff(b"WScript.Echo 1", Some("a.vbs")).kind, Kind::Vbs);
     }
 
