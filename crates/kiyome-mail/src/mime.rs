@@ -83,7 +83,19 @@ pub fn parse_message(data: &[u8], ctx: &Ctx<'_>) -> Result<Mail, Error> {
                 let raw: Vec<u8> = match body {
                     PartType::Text(t) | PartType::Html(t) => t.as_bytes().to_vec(),
                     PartType::Binary(b) | PartType::InlineBinary(b) => b.to_vec(),
-                    PartType::Message(m) => m.raw_message.to_vec(),
+                    // A nested message parsed in place (7bit/8bit) shares its parent's buffer:
+                    // `raw_message` is the whole outer message and the root part's offsets say
+                    // where the nested one lies. Taking all of it made every rebuilt message
+                    // with an attached message contain itself (limit.depth on re-inspection).
+                    PartType::Message(m) => m
+                        .parts
+                        .first()
+                        .and_then(|root| {
+                            m.raw_message
+                                .get(root.offset_header as usize..root.offset_end as usize)
+                        })
+                        .unwrap_or(&m.raw_message)
+                        .to_vec(),
                     PartType::Multipart(_) => Vec::new(),
                 };
                 ctx.budget.consume(raw.len() as u64)?;
