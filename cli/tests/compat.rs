@@ -5,7 +5,6 @@
 use std::process::Command;
 
 #[test]
-#[ignore = "the spec for the format handlers (issue 2): run with --ignored; enabled once they land"]
 fn kiyome_agrees_with_pdfid_and_olevba_beyond_documented_exceptions() {
     let (Some(pdfid), Some(_olevba)) = (
         kiyome_core::corpus::peer_tool("pdfid"),
