@@ -113,7 +113,6 @@ fn inspect_meets_every_fixture_manifest_expectation() {
 }
 
 #[test]
-#[ignore = "the spec for the format handlers (issue 2): run with --ignored; enabled once they land"]
 fn inspect_meets_every_shared_corpus_expectation() {
     if kiyome_core::corpus::shared_corpus("shared corpus expectations").is_none() {
         return;

@@ -32,6 +32,8 @@ pub struct TiffInfo {
     pub personal: Vec<&'static str>,
     /// A MakerNote tag is present.
     pub maker_note: bool,
+    /// Comment tags with text in them (EXIF UserComment, Windows XPComment).
+    pub comments: Vec<&'static str>,
     /// An EXIF thumbnail (IFD1 with JPEGInterchangeFormat or strips) is present.
     pub thumbnail: bool,
     /// An EXIF sub-IFD (tag 34665) exists.
@@ -192,7 +194,21 @@ fn read_ifd(
             0xA430 => info.personal.push("CameraOwnerName"),
             0xA431 => info.personal.push("BodySerialNumber"),
             0xA435 => info.personal.push("LensSerialNumber"),
-            0x9286 => info.personal.push("UserComment"),
+            0x9286 => {
+                info.personal.push("UserComment");
+                // The first 8 bytes name the character code (EXIF 2.32, 4.6.5 Table 9).
+                if value_bytes(r, e, typ, cnt)
+                    .is_some_and(|v| has_text(v.get(8..).unwrap_or_default()))
+                {
+                    info.comments.push("EXIF UserComment");
+                }
+            }
+            0x9C9C => {
+                info.personal.push("Windows XP tag");
+                if value_bytes(r, e, typ, cnt).is_some_and(has_text) {
+                    info.comments.push("Windows XPComment");
+                }
+            }
             0x010E => info.personal.push("ImageDescription"),
             0x9C9B..=0x9C9F => info.personal.push("Windows XP tag"),
             0x927C => info.maker_note = true,
@@ -236,6 +252,30 @@ fn read_ifd(
     r.u32(base + 2 + count * 12)
 }
 
+/// The bytes of an entry's value: inline in the entry when they fit in 4 bytes, else at the
+/// offset the entry gives (TIFF 6.0, section 2); `None` when outside the block.
+fn value_bytes<'a>(r: Rd<'a>, e: usize, typ: u16, cnt: u32) -> Option<&'a [u8]> {
+    let size = match typ {
+        1 | 2 | 6 | 7 => 1,
+        3 | 8 => 2,
+        4 | 9 | 11 => 4,
+        5 | 10 | 12 => 8,
+        _ => return None,
+    };
+    let n = (cnt as usize).checked_mul(size)?;
+    let at = if n <= 4 {
+        e.checked_add(8)?
+    } else {
+        r.u32(e.checked_add(8)?)? as usize
+    };
+    r.d.get(at..at.checked_add(n)?)
+}
+
+/// Whether a comment value holds anything but NULs and spaces (cameras write blank ones).
+fn has_text(v: &[u8]) -> bool {
+    v.iter().any(|b| *b != 0 && *b != b' ')
+}
+
 /// Adds the findings for an EXIF block found at `loc`.
 pub fn report(info: &TiffInfo, loc: &str, out: &mut Inspection) {
     report_as(info, loc, false, out)
@@ -271,6 +311,9 @@ pub fn report_as(info: &TiffInfo, loc: &str, tiff_file: bool, out: &mut Inspecti
     }
     if info.maker_note {
         out.add(Finding::new("image.maker_note", i, loc).detail("camera maker note"));
+    }
+    if !info.comments.is_empty() {
+        out.add(Finding::new("image.comment", i, loc).detail(info.comments.join(", ")));
     }
     if info.thumbnail {
         out.add(Finding::new("image.thumbnail", i, loc).detail("EXIF thumbnail (IFD1)"));
@@ -326,6 +369,51 @@ mod tests {
         assert!(info.camera);
         assert_eq!(info.gps_entries, Some(1));
         assert!(info.problems.is_empty(), "{:?}", info.problems);
+    }
+
+    /// A little-endian EXIF TIFF: IFD0 {ExifIFD pointer} → Exif IFD {MakerNote, UserComment}.
+    fn exif_with_maker_note_and_comment(comment: &[u8]) -> Vec<u8> {
+        let mut t = b"II*\0".to_vec();
+        t.extend(8u32.to_le_bytes());
+        // IFD0 at 8: 1 entry (ExifIFD → 26)
+        t.extend(1u16.to_le_bytes());
+        t.extend([0x69, 0x87, 4, 0, 1, 0, 0, 0]);
+        t.extend(26u32.to_le_bytes());
+        t.extend(0u32.to_le_bytes());
+        // Exif IFD at 26: 2 entries, values from 56
+        t.extend(2u16.to_le_bytes());
+        t.extend([0x7C, 0x92, 7, 0, 6, 0, 0, 0]); // MakerNote, 6 bytes at 56
+        t.extend(56u32.to_le_bytes());
+        t.extend([0x86, 0x92, 7, 0]); // UserComment
+        t.extend((8 + comment.len() as u32).to_le_bytes());
+        t.extend(62u32.to_le_bytes());
+        t.extend(0u32.to_le_bytes());
+        assert_eq!(t.len(), 56);
+        t.extend(*b"Nikon\0");
+        t.extend(*b"ASCII\0\0\0");
+        t.extend(comment);
+        t
+    }
+
+    #[test]
+    fn maker_note_and_user_comment_in_the_exif_ifd_are_found() {
+        let info = walk(
+            &exif_with_maker_note_and_comment(b"meet at the station"),
+            true,
+        );
+        assert!(info.maker_note);
+        assert_eq!(info.comments, vec!["EXIF UserComment"]);
+        let mut out = Inspection::default();
+        report(&info, "APP1", &mut out);
+        assert!(out.has("image.maker_note") && out.has("image.comment"));
+    }
+
+    #[test]
+    fn blank_user_comment_is_not_a_comment() {
+        // Canon bodies write 264 bytes of blanks (exif-py Canon_40D.jpg).
+        let info = walk(&exif_with_maker_note_and_comment(&[b' '; 20]), true);
+        assert!(info.comments.is_empty());
+        assert!(info.personal.contains(&"UserComment"));
     }
 
     #[test]

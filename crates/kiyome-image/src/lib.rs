@@ -236,3 +236,81 @@ pub(crate) fn le32(d: &[u8], off: usize) -> Option<u32> {
     let b = d.get(off..off.checked_add(4)?)?;
     Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kiyome_core::{Budget, Limits, NoNesting};
+
+    /// A real 16×16 JPEG with a Google Camera Motion Photo XMP packet after SOI.
+    fn motion_photo_jpeg() -> Vec<u8> {
+        let img = image::RgbImage::from_pixel(16, 16, image::Rgb([200, 30, 30]));
+        let mut jpg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new(&mut jpg)
+            .encode_image(&img)
+            .unwrap();
+        let xmp = b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta><rdf:Description \
+GCamera:MotionPhoto=\"1\" GCamera:MicroVideoOffset=\"40\"/></x:xmpmeta>";
+        let mut out = jpg[..2].to_vec();
+        out.extend([0xFF, 0xE1]);
+        out.extend(((xmp.len() + 2) as u16).to_be_bytes());
+        out.extend(xmp);
+        out.extend(&jpg[2..]);
+        out
+    }
+
+    /// The start of an MP4 file: an `ftyp` box and an `mdat` box.
+    fn mp4() -> Vec<u8> {
+        let mut v = Vec::new();
+        v.extend(24u32.to_be_bytes());
+        v.extend(*b"ftypmp42\0\0\0\0isommp42");
+        v.extend(16u32.to_be_bytes());
+        v.extend(*b"mdatsecretvideo!");
+        v
+    }
+
+    fn ctx_run<T>(f: impl FnOnce(&Ctx<'_>) -> T) -> T {
+        let budget = Budget::new(&Limits::default());
+        let ctx = Ctx::new(&budget, &NoNesting);
+        f(&ctx)
+    }
+
+    #[test]
+    fn motion_photo_video_after_eoi_is_medium_trailing_data_and_sanitize_drops_it() {
+        let mut data = motion_photo_jpeg();
+        data.extend(mp4());
+        let out = ctx_run(|ctx| {
+            let mut out = Inspection::default();
+            inspect(&data, Kind::Jpeg, ctx, &mut out).unwrap();
+            out
+        });
+        let t = out
+            .findings
+            .iter()
+            .find(|f| f.code == "image.trailing_data")
+            .expect("trailing data found");
+        assert_eq!(t.severity, Severity::Medium);
+        assert!(t.detail.contains("MP4"), "{}", t.detail);
+        let clean = ctx_run(|ctx| {
+            let mut out = Inspection::default();
+            disarm(&data, Kind::Jpeg, ctx, &ImageOptions::default(), &mut out).unwrap()
+        });
+        assert!(clean.data.ends_with(&[0xFF, 0xD9]));
+        assert!(!jpeg::contains(&clean.data, b"ftyp"));
+        assert!(!jpeg::contains(&clean.data, b"MotionPhoto"));
+    }
+
+    #[test]
+    fn motion_photo_xmp_without_the_video_is_not_trailing_data() {
+        // Apache Tika's testJPEG_MotionPhoto.jpg / testJPEG_MicroVideo.jpg are such stubs: the
+        // XMP declares a video, but the file ends at EOI.
+        let data = motion_photo_jpeg();
+        let out = ctx_run(|ctx| {
+            let mut out = Inspection::default();
+            inspect(&data, Kind::Jpeg, ctx, &mut out).unwrap();
+            out
+        });
+        assert!(out.has("image.xmp"));
+        assert!(!out.has("image.trailing_data"), "{:?}", out.findings);
+    }
+}

@@ -112,8 +112,15 @@ pub fn parse_message(data: &[u8], ctx: &Ctx<'_>) -> Result<Mail, Error> {
                     let text = String::from_utf8_lossy(&raw).into_owned();
                     let (_, blocks) = uuencode::extract(&text, ctx)?;
                     if blocks.is_empty() {
+                        // Nothing to decode: an empty part (mikel/mail's error_emails fixture)
+                        // or text without a `begin` line. Parsers disagree on what it holds.
+                        let what = if text.trim().is_empty() {
+                            "is empty"
+                        } else {
+                            "has no valid uuencode block"
+                        };
                         mail.malformed
-                            .push(format!("{location}: x-uuencode part without a valid block"));
+                            .push(format!("{location}: x-uuencode part {what}"));
                     }
                     for (n, (bname, bytes)) in blocks.into_iter().enumerate() {
                         let shown = if bname.is_empty() {
@@ -317,6 +324,47 @@ mod tests {
         let first = String::from_utf8(msgs[0].clone()).unwrap();
         assert!(first.contains("From me, hi\nFrom quoted\n"));
         assert!(split_mbox(mbox, 1).is_err());
+    }
+
+    fn parse(eml: &str) -> Mail {
+        let budget = kiyome_core::Budget::new(&kiyome_core::Limits::default());
+        let ctx = Ctx::new(&budget, &kiyome_core::NoNesting);
+        parse_message(eml.as_bytes(), &ctx).unwrap()
+    }
+
+    fn x_uuencode_message(body: &str) -> String {
+        format!(
+            "From: a@example.jp\r\nSubject: s\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n\
+Content-Type: text/plain\r\n\r\nsee attached\r\n--b\r\n\
+Content-Type: application/msword; name=\"a.doc\"\r\n\
+Content-Disposition: attachment; filename=\"a.doc\"\r\n\
+Content-Transfer-Encoding: x-uuencode\r\n\r\n{body}\r\n--b--\r\n"
+        )
+    }
+
+    #[test]
+    fn x_uuencode_part_is_decoded_into_a_uuencoded_attachment() {
+        let block = uuencode::encode("a.doc", b"\xD0\xCF\x11\xE0 ole").replace('\n', "\r\n");
+        let mail = parse(&x_uuencode_message(&block));
+        let att: Vec<&Part> = mail.parts.iter().filter(|p| p.uuencoded).collect();
+        assert_eq!(att.len(), 1, "{:?}", mail.malformed);
+        assert_eq!(att[0].data, b"\xD0\xCF\x11\xE0 ole");
+        assert!(mail.malformed.is_empty(), "{:?}", mail.malformed);
+    }
+
+    #[test]
+    fn empty_x_uuencode_part_is_malformed_not_a_uuencoded_file() {
+        // mikel/mail content_transfer_encoding_x_uuencode.eml: the part has headers only.
+        let mail = parse(&x_uuencode_message("\r\n"));
+        assert!(!mail.parts.iter().any(|p| p.uuencoded));
+        assert!(
+            mail.malformed
+                .iter()
+                .any(|m| m.contains("x-uuencode part is empty")),
+            "{:?}",
+            mail.malformed
+        );
     }
 
     #[test]

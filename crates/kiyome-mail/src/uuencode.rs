@@ -25,7 +25,8 @@ pub fn extract(text: &str, ctx: &Ctx<'_>) -> Result<(String, Vec<Block>), Error>
     for line in text.split_inclusive('\n') {
         let bare = line.trim_end_matches(['\r', '\n']);
         if let Some((_, data)) = current.as_mut() {
-            if bare == "end" {
+            // Mail gateways pad or strip trailing blanks; `end ` still ends the block.
+            if bare.trim_end() == "end" {
                 if let Some(done) = current.take() {
                     blocks.push(done);
                 }
@@ -61,8 +62,8 @@ pub fn extract(text: &str, ctx: &Ctx<'_>) -> Result<(String, Vec<Block>), Error>
 
 /// `begin MODE NAME` with an octal mode (also `begin-base64` is not uuencode and is left).
 fn begin_line(line: &str) -> Option<String> {
-    let rest = line.strip_prefix("begin ")?;
-    let (mode, name) = rest.split_once(' ')?;
+    let rest = line.strip_prefix("begin ")?.trim_start_matches(' ');
+    let (mode, name) = rest.split_once([' ', '\t'])?;
     if mode.len() < 3 || mode.len() > 4 || !mode.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
         return None;
     }
@@ -128,6 +129,23 @@ mod tests {
         assert_eq!(blocks.len(), 1);
         assert_eq!(blocks[0].0, "evil.exe");
         assert_eq!(blocks[0].1, payload);
+    }
+
+    #[test]
+    fn crlf_lines_padded_end_and_extra_spaces_in_begin_still_decode() {
+        let payload = b"MZ\x90\x00 a small program".to_vec();
+        let block = encode("prog.exe", &payload)
+            .replace("begin 644 ", "begin  0755\t")
+            .replace("\nend\n", "\nend  \n")
+            .replace('\n', "\r\n");
+        let budget = Budget::new(&Limits::default());
+        let ctx = Ctx::new(&budget, &NoNesting);
+        let (body, blocks) = extract(&format!("{block}after\r\n"), &ctx).unwrap();
+        assert_eq!(blocks.len(), 1);
+        assert_eq!(blocks[0].0, "prog.exe");
+        assert_eq!(blocks[0].1, payload);
+        // The padded `end` closed the block: what follows is body text again.
+        assert_eq!(body, "after\r\n");
     }
 
     #[test]

@@ -41,6 +41,13 @@ pub fn disarm(
             detail: "a user password is needed to open it (supply it with --password)".into(),
         });
     }
+    // A dimension bomb would be copied as it is: the rebuilt file must not carry it either.
+    if let Some((_, e)) = crate::pixels::oversized(&loaded.doc, ctx)?
+        .into_iter()
+        .next()
+    {
+        return Err(e);
+    }
     let mut doc = loaded.doc;
     let mut col = Collector::default();
     if loaded.encrypted {

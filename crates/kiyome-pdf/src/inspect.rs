@@ -91,6 +91,10 @@ fn structure(
     }
     let embedded = walk(doc, ctx, col)?;
     crate::load::check_stream_sizes(doc, doc.objects.keys(), ctx, false)?;
+    // Declared image sizes: a reader allocates them whatever the stream's size (dimension bomb).
+    for (loc, e) in crate::pixels::oversized(doc, ctx)? {
+        col.add(Finding::from_error(&e, loc));
+    }
     let max = usize::try_from(ctx.limits().max_stream_bytes).unwrap_or(usize::MAX);
     for e in embedded {
         ctx.budget.check_time()?;

@@ -32,6 +32,7 @@ mod disarm;
 mod inspect;
 mod load;
 mod pages;
+mod pixels;
 mod scan;
 mod walk;
 mod write;
