@@ -28,6 +28,7 @@
 mod actions;
 mod codes;
 mod collect;
+mod decode;
 mod disarm;
 mod inspect;
 mod load;

@@ -152,6 +152,29 @@ pub(crate) fn check_stream_sizes<'a>(
         let Some(Object::Stream(s)) = doc.objects.get(id) else {
             continue;
         };
+        if strict {
+            ctx.budget.check_time()?;
+            match crate::decode::decode_strict(&s.dict, &s.content, limits.max_stream_bytes) {
+                Ok(_) => {}
+                Err(crate::decode::Damage::TooLarge) => {
+                    return Err(Error::limit(
+                        LimitKind::StreamSize,
+                        limits.max_stream_bytes.saturating_add(1),
+                        limits.max_stream_bytes,
+                    ));
+                }
+                Err(crate::decode::Damage::Invalid { filter, why }) => {
+                    return Err(Error::parse(
+                        "pdf",
+                        format!(
+                            "stream {} {} holds damaged /{filter} data ({why}); \
+                             readers would disagree on its content",
+                            id.0, id.1
+                        ),
+                    ));
+                }
+            }
+        }
         let first = crate::actions::filters(&s.dict).into_iter().next();
         if !matches!(first.as_deref(), Some(b"FlateDecode" | b"Fl")) {
             continue;
@@ -173,9 +196,33 @@ pub(crate) fn check_stream_sizes<'a>(
             ));
         }
         ctx.budget.consume(n)?;
-        limits.check_ratio(s.content.len() as u64, n)?;
+        check_pdf_ratio(limits, s.content.len() as u64, n)?;
     }
     Ok(())
+}
+
+/// The largest ratio one Deflate layer can reach (RFC 1951: a 258-byte match costs at least
+/// two bits, so about 1032:1). A single Flate stream can never go beyond it.
+pub(crate) const FLATE_MAX_RATIO: u64 = 1032;
+
+/// The ratio check for a PDF stream's Flate layer.
+///
+/// PDF is not an archive: a page of flat colour or a large blank scan legitimately compresses
+/// 500–1000:1 in one Flate layer (freeculture.pdf has a 526:1 image), and the decoder here
+/// streams into a counter, so nothing is ever held in memory because of a high ratio. What
+/// stops a PDF bomb is the absolute bounds: `max_stream_bytes` per stream and the run's
+/// decompressed-byte budget, both checked above. The ratio limit is therefore applied with
+/// a floor of [`FLATE_MAX_RATIO`]: an operator's stricter archive ratio does not block
+/// ordinary PDFs, and a ratio beyond what one Flate layer can produce (a malformed count) is
+/// still refused.
+pub(crate) fn check_pdf_ratio(
+    limits: &kiyome_core::Limits,
+    compressed: u64,
+    decompressed: u64,
+) -> Result<(), Error> {
+    let mut pdf = limits.clone();
+    pdf.max_ratio = limits.max_ratio.max(FLATE_MAX_RATIO);
+    pdf.check_ratio(compressed, decompressed)
 }
 
 /// A writer that counts the bytes it passes on.

@@ -83,7 +83,7 @@ pub(crate) fn flatten(doc: &mut Document, ctx: &Ctx<'_>) -> Result<usize, Error>
         }
     }
     for (id, _) in &pages {
-        check_contents(doc, *id)?;
+        check_contents(doc, *id, ctx)?;
     }
     let new_root: ObjectId = (doc.max_id.saturating_add(1), 0);
     doc.max_id = new_root.0;
@@ -141,7 +141,10 @@ pub(crate) fn flatten(doc: &mut Document, ctx: &Ctx<'_>) -> Result<usize, Error>
 
 /// A page's content streams may only use general-purpose filters: an image codec on a content
 /// stream (a JBIG2 "bomb" posing as page content) is malformed, and readers differ on it.
-fn check_contents(doc: &Document, page: ObjectId) -> Result<(), Error> {
+///
+/// The decoded content is then lexed ([`content_damage`]): a string or inline image that runs
+/// to the end of the content is damage readers resolve differently, so it blocks.
+fn check_contents(doc: &Document, page: ObjectId, ctx: &Ctx<'_>) -> Result<(), Error> {
     let Some(Object::Dictionary(d)) = doc.objects.get(&page) else {
         return Ok(());
     };
@@ -150,6 +153,7 @@ fn check_contents(doc: &Document, page: ObjectId) -> Result<(), Error> {
         Ok(o) => vec![o],
         Err(_) => Vec::new(),
     };
+    let mut content = Vec::new();
     for r in refs {
         let Some(Object::Stream(s)) = crate::load::resolve(doc, r) else {
             continue;
@@ -178,6 +182,120 @@ fn check_contents(doc: &Document, page: ObjectId) -> Result<(), Error> {
                 ));
             }
         }
+        ctx.budget.check_time()?;
+        let max = ctx.limits().max_stream_bytes;
+        // Damaged filter data is reported by the stream check of the writer; here only the
+        // content of streams that decode is lexed.
+        let data = match crate::decode::decode_strict(&s.dict, &s.content, max) {
+            Ok(Some(d)) => d,
+            Ok(None) => s.content.clone(),
+            Err(_) => continue,
+        };
+        content.extend_from_slice(&data);
+        // Streams of one page are concatenated with white space between (§7.8.2).
+        content.push(b'\n');
+        if content.len() as u64 > max {
+            return Err(Error::limit(LimitKind::StreamSize, content.len() as u64, max));
+        }
+    }
+    if let Some(why) = content_damage(&content) {
+        return Err(Error::parse(
+            "pdf",
+            format!("page content of obj {} {}: {why}", page.0, page.1),
+        ));
     }
     Ok(())
+}
+
+/// Lexes content-stream bytes (§7.2, §8.9.7) far enough to find damage that makes the rest
+/// of the page ambiguous: a literal or hex string, or an inline image (`BI … ID … EI`), that
+/// is still open at the end of the content. Returns what is wrong, if anything.
+pub(crate) fn content_damage(c: &[u8]) -> Option<&'static str> {
+    let delim = |b: u8| b"()<>[]{}/%".contains(&b) || is_white(b);
+    let mut i = 0;
+    while let Some(&b) = c.get(i) {
+        match b {
+            _ if is_white(b) => i += 1,
+            b'%' => {
+                while c.get(i).is_some_and(|&x| x != b'\n' && x != b'\r') {
+                    i += 1;
+                }
+            }
+            b'(' => {
+                let mut depth = 0usize;
+                loop {
+                    match c.get(i) {
+                        None => return Some("a string is not closed"),
+                        Some(b'\\') => i += 2,
+                        Some(b'(') => {
+                            depth += 1;
+                            i += 1;
+                        }
+                        Some(b')') => {
+                            depth -= 1;
+                            i += 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        Some(_) => i += 1,
+                    }
+                }
+            }
+            b'<' if c.get(i + 1) == Some(&b'<') => i += 2,
+            b'<' => match c.get(i..).and_then(|r| r.iter().position(|&x| x == b'>')) {
+                Some(n) => i += n + 1,
+                None => return Some("a hex string is not closed"),
+            },
+            _ if delim(b) => i += 1,
+            _ => {
+                let start = i;
+                while c.get(i).is_some_and(|&x| !delim(x)) {
+                    i += 1;
+                }
+                if c.get(start..i) == Some(b"ID") {
+                    // One white-space byte, then binary data up to an `EI` token.
+                    i += 1;
+                    loop {
+                        let Some(rest) = c.get(i..) else {
+                            return Some("an inline image has no EI");
+                        };
+                        let Some(n) = rest.windows(2).position(|w| w == b"EI") else {
+                            return Some("an inline image has no EI");
+                        };
+                        let at = i + n;
+                        let before = at == 0 || c.get(at - 1).is_some_and(|&x| is_white(x));
+                        let after = c.get(at + 2).is_none_or(|&x| delim(x));
+                        i = at + 2;
+                        if before && after {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+fn is_white(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' | 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_damage;
+
+    #[test]
+    fn open_strings_and_inline_images_are_damage() {
+        assert_eq!(content_damage(b"BT (a (nested) \\) string) Tj ET <414243> Tj"), None);
+        assert_eq!(
+            content_damage(b"q BI /W 1 /H 1 /BPC 8 /CS /G ID \x00EIx EI Q"),
+            None
+        );
+        assert!(content_damage(b"BT (never closed Tj ET").is_some());
+        assert!(content_damage(b"<4142").is_some());
+        assert!(content_damage(b"BI /W 1 /H 1 ID \x00\x01\x02").is_some());
+        assert_eq!(content_damage(b"% comment (\n0 0 m"), None);
+    }
 }
