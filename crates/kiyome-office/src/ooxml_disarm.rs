@@ -366,6 +366,48 @@ fn rels_xml(list: Option<&Vec<&Rel>>, keep: &HashMap<(String, String), bool>) ->
     s.into_bytes()
 }
 
+/// The content type of a part at its conventional name (ECMA-376 Part 1 §11–13), for parts
+/// the package's `[Content_Types].xml` leaves without one.
+fn well_known_content_type(lower_name: &str) -> Option<&'static str> {
+    Some(match lower_name {
+        "word/document.xml" => {
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+        }
+        "word/styles.xml" => {
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"
+        }
+        "word/settings.xml" => {
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.settings+xml"
+        }
+        "word/fonttable.xml" => {
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.fontTable+xml"
+        }
+        "word/websettings.xml" => {
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.webSettings+xml"
+        }
+        "word/numbering.xml" => {
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.numbering+xml"
+        }
+        "word/footnotes.xml" => {
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+        }
+        "word/endnotes.xml" => {
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.endnotes+xml"
+        }
+        "docprops/core.xml" => "application/vnd.openxmlformats-package.core-properties+xml",
+        "docprops/app.xml" => {
+            "application/vnd.openxmlformats-officedocument.extended-properties+xml"
+        }
+        n if n.starts_with("word/theme/")
+            || n.starts_with("xl/theme/")
+            || n.starts_with("ppt/theme/") =>
+        {
+            "application/vnd.openxmlformats-officedocument.theme+xml"
+        }
+        _ => return None,
+    })
+}
+
 fn content_types(
     data: &[u8],
     kept: &[String],
@@ -387,10 +429,14 @@ fn content_types(
                 }
                 "Override" => {
                     let p = normalize(el.attr("PartName").unwrap_or(""));
-                    overrides.insert(
-                        p.to_ascii_lowercase(),
-                        el.attr("ContentType").unwrap_or("").to_string(),
-                    );
+                    // An Override without a content type (mat2's malformed_content_types.docx
+                    // spells it `NotContentType`) is no override: the part gets its
+                    // well-known type below, as Word does, instead of an empty one that
+                    // LibreOffice refuses.
+                    let ct = el.attr("ContentType").unwrap_or("").trim().to_string();
+                    if !ct.is_empty() {
+                        overrides.insert(p.to_ascii_lowercase(), ct);
+                    }
                 }
                 _ => {}
             }
@@ -421,7 +467,7 @@ fn content_types(
         } else {
             overrides.get(&key).cloned()
         };
-        let ct = match ct {
+        let ct = match ct.or_else(|| well_known_content_type(&key).map(str::to_string)) {
             Some(ct) => ct,
             None if defaults.iter().any(|(e, _)| e == ext) => continue,
             // Every part must have a content type (ECMA-376 Part 2 §10.1.2.4).

@@ -115,6 +115,11 @@ pub const CODES: &[CodeInfo] = &[
         "The cross-reference data was damaged and had to be repaired or rebuilt by scanning for objects.",
     ),
     c(
+        "pdf.page_tree",
+        Low,
+        "The page tree loops or its /Count disagrees with the pages it holds; rebuilt flat from the pages found (readers disagree on such trees).",
+    ),
+    c(
         "pdf.metadata_info",
         Info,
         "A document information dictionary (/Info: author, title, producer, dates…).",

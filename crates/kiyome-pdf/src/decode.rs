@@ -271,7 +271,8 @@ mod tests {
     fn damaged_flate_and_lzw_are_refused() {
         use std::io::Write;
         let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
-        z.write_all(&b"BT /F1 12 Tf (x) Tj ET\n".repeat(50)).unwrap();
+        z.write_all(&b"BT /F1 12 Tf (x) Tj ET\n".repeat(50))
+            .unwrap();
         let good = z.finish().unwrap();
         assert!(decode_strict(&dict("FlateDecode"), &good, 1 << 20).is_ok());
         let mut bad = good.clone();

@@ -76,14 +76,35 @@ pub fn disarm(
                 .action(Action::Converted),
         );
     }
+    let declared = declared_page_count(&doc);
     let result = clean(&mut doc, ctx, opts, &mut col)
         .and_then(|()| crate::pages::flatten(&mut doc, ctx))
-        .and_then(|_| crate::write::rebuild(&doc, ctx, &mut col));
+        .and_then(|found| {
+            if declared != Some(found as i64) {
+                let declared = declared.map_or("no /Count".to_string(), |n| format!("/Count {n}"));
+                col.add(
+                    Finding::new("pdf.page_tree", Severity::Low, "page tree")
+                        .detail(format!("{declared}, {found} page(s) found; rebuilt flat"))
+                        .action(Action::Converted),
+                );
+            }
+            crate::write::rebuild(&doc, ctx, &mut col)
+        });
     col.finish(out);
     Ok(Disarmed {
         data: result?,
         kind: Kind::Pdf,
     })
+}
+
+/// The /Count of the catalog's page tree root, as the file declares it.
+fn declared_page_count(doc: &Document) -> Option<i64> {
+    let root = crate::load::dict_of(doc, doc.trailer.get(b"Root").ok()?)?;
+    let pages = crate::load::dict_of(doc, root.get(b"Pages").ok()?)?;
+    match crate::load::resolve(doc, pages.get(b"Count").ok()?)? {
+        Object::Integer(n) => Some(*n),
+        _ => None,
+    }
 }
 
 /// Why an indirect object goes, if it does.

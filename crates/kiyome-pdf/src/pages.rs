@@ -195,7 +195,11 @@ fn check_contents(doc: &Document, page: ObjectId, ctx: &Ctx<'_>) -> Result<(), E
         // Streams of one page are concatenated with white space between (§7.8.2).
         content.push(b'\n');
         if content.len() as u64 > max {
-            return Err(Error::limit(LimitKind::StreamSize, content.len() as u64, max));
+            return Err(Error::limit(
+                LimitKind::StreamSize,
+                content.len() as u64,
+                max,
+            ));
         }
     }
     if let Some(why) = content_damage(&content) {
@@ -288,7 +292,10 @@ mod tests {
 
     #[test]
     fn open_strings_and_inline_images_are_damage() {
-        assert_eq!(content_damage(b"BT (a (nested) \\) string) Tj ET <414243> Tj"), None);
+        assert_eq!(
+            content_damage(b"BT (a (nested) \\) string) Tj ET <414243> Tj"),
+            None
+        );
         assert_eq!(
             content_damage(b"q BI /W 1 /H 1 /BPC 8 /CS /G ID \x00EIx EI Q"),
             None
