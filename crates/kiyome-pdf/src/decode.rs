@@ -75,6 +75,12 @@ pub(crate) fn decode_strict(
     Ok(Some(data))
 }
 
+/// Whether the stream's first filter has a PNG predictor (/Predictor ≥ 10), whose row tags
+/// only a full decode can check.
+pub(crate) fn has_png_predictor(dict: &Dictionary) -> bool {
+    int(params_at(dict, 0), b"Predictor", 1) >= 10
+}
+
 /// The /DecodeParms dictionary for filter `i` (an array parallel to /Filter, or one dictionary).
 fn params_at(dict: &Dictionary, i: usize) -> Option<&Dictionary> {
     match dict.get(b"DecodeParms").ok()? {
