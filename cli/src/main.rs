@@ -25,6 +25,12 @@ enum Command {
     Inspect(cmd::inspect::Args),
     /// Make files harmless: disarm, text-only or image-PDF (ファイル無害化).
     Sanitize(cmd::sanitize::Args),
+    /// True redaction (黒塗り) of terms, PII and areas, with the metadata scrub.
+    Redact(cmd::redact::Args),
+    /// Remove metadata and hidden information (properties, history, bookmarks, comments).
+    Scrub(cmd::scrub::Args),
+    /// Independent leak check of a published file (exit 1 on a leak).
+    Verify(cmd::verify::Args),
     /// Show the effective sanitize policy.
     Policy(cmd::policy::Args),
     /// List every finding code with its severity and meaning.
@@ -72,6 +78,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Inspect(a) => cmd::inspect::run(a),
         Command::Sanitize(a) => cmd::sanitize::run(a),
+        Command::Redact(a) => cmd::redact::run(a),
+        Command::Scrub(a) => cmd::scrub::run(a),
+        Command::Verify(a) => cmd::verify::run(a),
         Command::Policy(a) => cmd::policy::run(a),
         Command::Findings(a) => cmd::findings::run(a),
         Command::Keys(a) => cmd::keys::run(a),

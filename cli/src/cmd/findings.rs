@@ -12,7 +12,8 @@ pub struct Args {
 
 /// Runs `kiyome findings`.
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
-    let tables = kiyome_sanitize::all_codes();
+    let mut tables = kiyome_sanitize::all_codes();
+    tables.push(("Redaction, scrub and verify", kiyome_redact::CODES));
     if args.markdown {
         print!("{}", kiyome_core::codes::markdown(&tables));
     } else {

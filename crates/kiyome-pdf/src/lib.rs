@@ -34,6 +34,7 @@ mod inspect;
 mod load;
 mod pages;
 mod pixels;
+pub mod rewrite;
 mod scan;
 mod walk;
 mod write;

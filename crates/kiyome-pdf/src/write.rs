@@ -19,6 +19,16 @@ pub(crate) fn rebuild(
     ctx: &Ctx<'_>,
     col: &mut Collector,
 ) -> Result<Vec<u8>, Error> {
+    rebuild_with_id(doc, ctx, col, None)
+}
+
+/// [`rebuild`], writing `id` (both halves) as the trailer's /ID when given.
+pub(crate) fn rebuild_with_id(
+    doc: &Document,
+    ctx: &Ctx<'_>,
+    col: &mut Collector,
+    id: Option<[u8; 16]>,
+) -> Result<Vec<u8>, Error> {
     let root = match doc.trailer.get(b"Root") {
         Ok(Object::Reference(r)) if doc.objects.contains_key(r) => *r,
         _ => return Err(Error::parse("pdf", "the trailer names no catalog")),
@@ -82,6 +92,11 @@ pub(crate) fn rebuild(
     out.trailer.set("Root", Object::Reference(*new_root));
     if let Some(i) = info.and_then(|i| map.get(&i)) {
         out.trailer.set("Info", Object::Reference(*i));
+    }
+    if let Some(id) = id {
+        let half = Object::String(id.to_vec(), lopdf::StringFormat::Hexadecimal);
+        out.trailer
+            .set("ID", Object::Array(vec![half.clone(), half]));
     }
     let mut buf = Vec::with_capacity(doc.objects.len() * 128);
     out.save_to(&mut buf)?;

@@ -1,0 +1,172 @@
+//! Finding codes raised by redaction, scrub and verification.
+
+use kiyome_core::{CodeInfo, Severity};
+
+const fn c(code: &'static str, severity: Severity, meaning: &'static str) -> CodeInfo {
+    CodeInfo {
+        code,
+        severity,
+        meaning,
+    }
+}
+
+use Severity::*;
+
+/// Codes raised by `kiyome redact`, `kiyome scrub` and `kiyome verify` (the PDF codes of
+/// `kiyome-pdf` are used too, with action `removed`, for what the scrub removes).
+pub const CODES: &[CodeInfo] = &[
+    c(
+        "redact.removed",
+        Info,
+        "Matches of the plan (terms, patterns, PII detectors) and areas were removed on this page or part; counts by category, terms only as salted hashes.",
+    ),
+    c(
+        "redact.unsupported_kind",
+        Medium,
+        "The file's kind has no redaction applier; it is refused rather than copied.",
+    ),
+    c(
+        "redact.verify_failed",
+        Medium,
+        "The redacted output failed the independent leak check, so nothing was written.",
+    ),
+    c(
+        "redact.unmapped_glyphs",
+        Medium,
+        "Text on a page could not be mapped to Unicode (no ToUnicode, unknown encoding), so terms in it cannot be found; the file is refused.",
+    ),
+    c(
+        "redact.font_unused_glyphs",
+        Info,
+        "Glyphs used only by removed text were dropped from a font's ToUnicode map and widths (and the font program, where it could be subset).",
+    ),
+    c(
+        "redact.font_not_subset",
+        Info,
+        "A font program could not be subset after redaction; glyph outlines of removed characters may remain in it (their Unicode mapping was removed).",
+    ),
+    c(
+        "redact.image_area",
+        Info,
+        "Image pixels inside a redaction area were overwritten and the image re-encoded.",
+    ),
+    c(
+        "redact.path_area",
+        Info,
+        "Vector paths inside a redaction area were removed.",
+    ),
+    c(
+        "redact.text_attribute",
+        Info,
+        "A term was removed from a text attribute (/ActualText, /Alt, /E, /T, annotation contents, form values, bookmarks).",
+    ),
+    c(
+        "scrub.document_id",
+        Info,
+        "The document /ID (which links a file to its earlier versions) was replaced by one derived from the output.",
+    ),
+    c(
+        "scrub.thumbnail",
+        Info,
+        "Page thumbnail images (/Thumb), which show the page before redaction, were removed.",
+    ),
+    c(
+        "scrub.piece_info",
+        Info,
+        "Application private data (/PieceInfo, /LastModified, /SpiderInfo) was removed.",
+    ),
+    c(
+        "scrub.form_values",
+        Info,
+        "Interactive form fields and their values were removed.",
+    ),
+    c(
+        "scrub.hidden_layer",
+        Info,
+        "Content of optional-content groups hidden by default (非表示レイヤー) was removed.",
+    ),
+    c(
+        "scrub.article_threads",
+        Info,
+        "Article threads (/Threads, /B), which carry their own info dictionaries, were removed.",
+    ),
+    c(
+        "scrub.image_metadata",
+        Info,
+        "Metadata segments (Exif, XMP, IPTC, comments) of JPEG images inside the document were removed.",
+    ),
+    c(
+        "scrub.link_action",
+        Info,
+        "The action of a kept link annotation was removed (links are kept without actions).",
+    ),
+    c(
+        "verify.text",
+        Medium,
+        "A term or PII detector matches the text a reader extracts from the output.",
+    ),
+    c(
+        "verify.bytes",
+        Medium,
+        "A term occurs in the bytes of a decompressed stream or a string (UTF-8, UTF-16BE/LE, Shift_JIS or EUC-JP, or as a font's glyph codes).",
+    ),
+    c(
+        "verify.metadata",
+        Medium,
+        "Document metadata (Info dictionary or XMP) remains.",
+    ),
+    c(
+        "verify.revisions",
+        Medium,
+        "The file has more than one revision (incremental updates keep earlier content).",
+    ),
+    c("verify.outlines", Medium, "Bookmarks (しおり) remain."),
+    c(
+        "verify.attachments",
+        Medium,
+        "Embedded files or file attachments remain.",
+    ),
+    c(
+        "verify.javascript",
+        Medium,
+        "JavaScript or actions other than plain links remain.",
+    ),
+    c(
+        "verify.annotations",
+        Medium,
+        "Annotations other than links (comments, notes, stamps, form widgets) remain.",
+    ),
+    c(
+        "verify.covered_content",
+        Medium,
+        "Text or an image is drawn under an opaque filled rectangle: a black box over live content, not a redaction.",
+    ),
+    c(
+        "verify.area_content",
+        Medium,
+        "Text or image content is still drawn inside a redaction area.",
+    ),
+    c(
+        "verify.unreadable",
+        Medium,
+        "Part of the output could not be decoded for checking, so it cannot be shown to be free of the terms.",
+    ),
+];
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn codes_are_unique_dotted_and_prefixed() {
+        let mut seen = std::collections::HashSet::new();
+        for c in super::CODES {
+            assert!(seen.insert(c.code), "duplicate {}", c.code);
+            assert!(
+                ["redact.", "scrub.", "verify."]
+                    .iter()
+                    .any(|p| c.code.starts_with(p)),
+                "{}",
+                c.code
+            );
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! PDF: true redaction, metadata scrub and the independent leak check.
+//!
+//! [`redact`] runs four steps on one loaded document:
+//! 1. **disarm** (kiyome-pdf): scripts, actions, attachments, XFA, forms and rich media go,
+//!    revisions are merged;
+//! 2. **scrub** ([`scrub`]): Info, XMP, outlines, annotations except links, thumbnails,
+//!    private application data, article threads, hidden layers;
+//! 3. **content redaction** (when the plan has rules): glyphs, image pixels and paths inside
+//!    matches and areas are removed from every content stream;
+//! 4. **write**: one revision, only reachable objects, a fresh /ID derived from the output.
+//!
+//! [`verify`] is the leak check: it shares nothing with steps 2–3 (it extracts text with
+//! hayro's interpreter, not ours, and scans raw bytes).
+
+mod scrub;
+mod verify;
+
+pub use verify::verify;
+
+use crate::plan::Plan;
+use crate::report::RedactionReport;
+use kiyome_core::{Ctx, Disarmed, Error, Inspection, Kind};
+use kiyome_pdf::PdfOptions;
+use kiyome_pdf::rewrite::{self, lopdf};
+use sha2::{Digest, Sha256};
+
+/// Redacts a PDF by `plan` (and scrubs it), recording what was removed in `report`.
+/// The caller ([`crate::redact`]) verifies the result.
+pub fn redact(
+    data: &[u8],
+    plan: &Plan,
+    ctx: &Ctx<'_>,
+    report: &mut RedactionReport,
+) -> Result<Disarmed, Error> {
+    let opts = PdfOptions {
+        // Form fields carry values (and scripts); a published document keeps none.
+        keep_forms: false,
+        ..PdfOptions::default()
+    };
+    let mut ins = Inspection::default();
+    let disarmed = kiyome_pdf::disarm(data, Kind::Pdf, ctx, &opts, &mut ins)?;
+    report.removed.extend(ins.findings);
+    let mut loaded = rewrite::load(&disarmed.data, ctx, None)?;
+    let doc = &mut loaded.doc;
+    scrub::scrub(doc, ctx, report)?;
+    if !plan.is_empty() {
+        return Err(Error::unsupported(
+            "PDF content redaction (terms, patterns, areas) is not available in this build yet",
+        ));
+    }
+    let id = document_id(doc);
+    report.removed(
+        kiyome_core::Finding::new(
+            "scrub.document_id",
+            kiyome_core::Severity::Info,
+            "trailer /ID",
+        )
+        .detail("replaced by a hash of the output's content")
+        .action(kiyome_core::Action::Converted),
+    );
+    let out = rewrite::write(doc, ctx, Some(id))?;
+    Ok(Disarmed {
+        data: out,
+        kind: Kind::Pdf,
+    })
+}
+
+/// A document /ID derived only from what the output contains (its streams), so it links the
+/// file to nothing before it (ISO 32000-1 §14.4 lets the first half be any unique value).
+fn document_id(doc: &lopdf::Document) -> [u8; 16] {
+    let mut h = Sha256::new();
+    h.update(b"kiyome-redact /ID v1");
+    for obj in doc.objects.values() {
+        if let lopdf::Object::Stream(s) = obj {
+            h.update((s.content.len() as u64).to_le_bytes());
+            h.update(&s.content);
+        }
+    }
+    let d = h.finalize();
+    let mut id = [0u8; 16];
+    id.copy_from_slice(&d[..16]);
+    id
+}
