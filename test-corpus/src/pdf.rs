@@ -138,12 +138,55 @@ pub fn fixtures() -> Vec<Fixture> {
             &["pdf.additional_actions", "pdf.javascript"],
             "page-open additional action (/AA /O) running JavaScript",
         ),
+        Fixture::dangerous(
+            "pdf_jbig2_pixel_bomb.pdf",
+            simple(
+                "",
+                "/Thumb 5 0 R",
+                &[(
+                    5,
+                    &stream(
+                        "/Type /XObject /Subtype /Image /Width 100000 /Height 100000 /BitsPerComponent 1 /ColorSpace /DeviceGray /Filter /JBIG2Decode",
+                        &jbig2_giant_page(),
+                    ),
+                )],
+            ),
+            &["limit.pixels", "pdf.jbig2"],
+            "page thumbnail: 70 bytes of JBIG2 declaring a 100 000 × 100 000 page (10 Gpixel dimension bomb, after pdf.js bomb_giant.pdf)",
+        ),
         Fixture::clean(
             "pdf_clean.pdf",
             simple("", "", &[]),
             "clean control: one page of text, nothing active",
         ),
     ]
+}
+
+/// An embedded JBIG2 stream (T.88 7.2, 7.4.8, 7.4.6): a page information segment and an
+/// immediate generic region segment, both 100 000 × 100 000 pixels, with two bytes of coded
+/// data: what a decoder would allocate is declared, not compressed.
+fn jbig2_giant_page() -> Vec<u8> {
+    let side = 100_000u32.to_be_bytes();
+    let mut v = Vec::new();
+    // Segment 0: page information (type 48), no referred-to segments, page 1, 19 bytes.
+    v.extend(0u32.to_be_bytes());
+    v.extend([48, 0x00, 0x01]);
+    v.extend(19u32.to_be_bytes());
+    v.extend(side);
+    v.extend(side);
+    v.extend([0; 8]);
+    v.extend([0x01, 0x00, 0x00]);
+    // Segment 1: immediate generic region (type 38), 26 bytes.
+    v.extend(1u32.to_be_bytes());
+    v.extend([38, 0x00, 0x01]);
+    v.extend(26u32.to_be_bytes());
+    v.extend(side);
+    v.extend(side);
+    v.extend([0; 8]);
+    v.extend([0x00, 0x00]);
+    v.extend([0x03, 0xFF, 0xFD, 0xFF, 0x02, 0xFE, 0xFE, 0xFE]);
+    v.extend([0xFF, 0xAC]);
+    v
 }
 
 const FONT: &str = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>";

@@ -122,6 +122,7 @@ pub(crate) fn inspect(
     let l = parse(d, Some(ctx))?;
     let mut dims = Vec::new();
     let mut xmp_gps = false;
+    let mut mpf: Vec<(usize, usize)> = Vec::new();
     for part in &l.parts {
         let Part::Segment {
             marker,
@@ -179,6 +180,9 @@ pub(crate) fn inspect(
                 );
             }
             0xE2 if seg.starts_with(b"MPF\0") => {
+                if mpf.is_empty() {
+                    mpf = mpf_images(seg, payload.start);
+                }
                 out.add(
                     Finding::new("image.thumbnail", Severity::Info, loc)
                         .detail("Multi-Picture Format index: further images follow the main one"),
@@ -225,13 +229,126 @@ pub(crate) fn inspect(
         );
     }
     match l.end {
-        Some(end) => crate::trailing(d, end, ctx, out),
+        Some(end) => {
+            let rest = secondary_images(d, end, &mpf, ctx, out);
+            crate::trailing(d, rest, ctx, out)
+        }
         None => out.add(
             Finding::new("image.malformed_metadata", Severity::Low, "end of file")
                 .detail("no EOI marker (truncated JPEG)"),
         ),
     }
     Ok(dims)
+}
+
+/// Most Multi-Picture Format entries read.
+const MAX_MPF_IMAGES: usize = 64;
+
+/// The images after the first that a Multi-Picture Format index (APP2 `MPF\0`, CIPA DC-007
+/// 5.2) declares, as absolute `(offset, size)`. The index is a TIFF structure whose offsets
+/// count from its own header, 4 bytes into the APP2 payload starting at `payload_start`; its
+/// MP Entry tag (0xB002) holds 16 bytes per image: attributes, size, offset (0 for the
+/// primary image), two dependent-image entry numbers.
+fn mpf_images(seg: &[u8], payload_start: usize) -> Vec<(usize, usize)> {
+    let mut found = Vec::new();
+    let Some(t) = seg.get(4..) else {
+        return found;
+    };
+    let le = if t.starts_with(b"II*\0") {
+        true
+    } else if t.starts_with(b"MM\0*") {
+        false
+    } else {
+        return found;
+    };
+    let u16_at = |o: usize| {
+        let b = t.get(o..o.checked_add(2)?)?;
+        Some(if le {
+            u16::from_le_bytes([b[0], b[1]])
+        } else {
+            u16::from_be_bytes([b[0], b[1]])
+        })
+    };
+    let u32_at = |o: usize| {
+        let b = t.get(o..o.checked_add(4)?)?;
+        let a = [b[0], b[1], b[2], b[3]];
+        Some(if le {
+            u32::from_le_bytes(a)
+        } else {
+            u32::from_be_bytes(a)
+        } as usize)
+    };
+    let base = payload_start.saturating_add(4);
+    let Some(ifd) = u32_at(4) else {
+        return found;
+    };
+    let n = u16_at(ifd).unwrap_or(0) as usize;
+    for i in 0..n.min(MAX_MPF_IMAGES) {
+        let e = ifd + 2 + 12 * i;
+        if u16_at(e) != Some(0xB002) {
+            continue;
+        }
+        let Some(count) = u32_at(e + 4) else {
+            break;
+        };
+        let Some(values) = (if count <= 4 {
+            Some(e + 8)
+        } else {
+            u32_at(e + 8)
+        }) else {
+            break;
+        };
+        for k in 0..(count / 16).min(MAX_MPF_IMAGES) {
+            let m = values.saturating_add(16 * k);
+            if let (Some(size), Some(off)) =
+                (u32_at(m.saturating_add(4)), u32_at(m.saturating_add(8)))
+                && off != 0
+            {
+                found.push((base.saturating_add(off), size));
+            }
+        }
+        break;
+    }
+    found
+}
+
+/// Accounts for the secondary images of a Multi-Picture Format file that follow the primary
+/// image's EOI at `end`, in order and exactly where the index says, each a JPEG of its own
+/// (a camera's preview or the other eye of a stereo pair): they are hidden images
+/// (`image.thumbnail`), inspected as nested files. Returns where unexplained data begins:
+/// whatever the index does not account for (an appended archive or video, or an index that
+/// lies about offsets) is left to [`crate::trailing`].
+fn secondary_images(
+    d: &[u8],
+    end: usize,
+    mpf: &[(usize, usize)],
+    ctx: &Ctx<'_>,
+    out: &mut Inspection,
+) -> usize {
+    let mut images = mpf.to_vec();
+    images.sort_unstable();
+    let mut pos = end;
+    for (n, (start, size)) in images.into_iter().enumerate() {
+        // Encoders may pad with zero bytes between images; anything else is not theirs.
+        let gap_is_padding = d
+            .get(pos..start)
+            .is_some_and(|g| g.len() <= 4096 && g.iter().all(|b| *b == 0));
+        let Some(img) = start.checked_add(size).and_then(|e| d.get(start..e)) else {
+            break;
+        };
+        if !gap_is_padding || size < 4 || !img.starts_with(&[0xFF, 0xD8]) {
+            break;
+        }
+        out.add(
+            Finding::new("image.thumbnail", Severity::Info, format!("offset {start}")).detail(
+                format!("Multi-Picture Format image {} of {size} bytes", n + 2),
+            ),
+        );
+        out.children
+            .push(ctx.inspect_nested(&format!("mpf-image-{}.jpg", n + 2), img));
+        pos = start + size;
+    }
+    pos
 }
 
 pub(crate) fn contains(hay: &[u8], needle: &[u8]) -> bool {

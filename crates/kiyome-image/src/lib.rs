@@ -300,6 +300,93 @@ GCamera:MotionPhoto=\"1\" GCamera:MicroVideoOffset=\"40\"/></x:xmpmeta>";
         assert!(!jpeg::contains(&clean.data, b"MotionPhoto"));
     }
 
+    fn small_jpeg(rgb: [u8; 3]) -> Vec<u8> {
+        let img = image::RgbImage::from_pixel(8, 8, image::Rgb(rgb));
+        let mut jpg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new(&mut jpg)
+            .encode_image(&img)
+            .unwrap();
+        jpg
+    }
+
+    /// A primary JPEG whose APP2 MPF index declares `second` right after its EOI, plus `extra`.
+    fn mpf_jpeg(second: &[u8], declared_gap: usize, extra: &[u8]) -> Vec<u8> {
+        let primary = small_jpeg([10, 200, 10]);
+        let app2_len = 2 + 4 + 26 + 32;
+        // The index's offsets count from its TIFF header: SOI, marker, length, "MPF\0".
+        let base = 2 + 2 + 2 + 4;
+        let second_at = primary.len() + 2 + app2_len + declared_gap - base;
+        let mut t = b"II*\0".to_vec();
+        t.extend(8u32.to_le_bytes());
+        t.extend(1u16.to_le_bytes());
+        t.extend(0xB002u16.to_le_bytes());
+        t.extend(7u16.to_le_bytes());
+        t.extend(32u32.to_le_bytes());
+        t.extend(26u32.to_le_bytes());
+        t.extend(0u32.to_le_bytes());
+        for (size, off) in [(0u32, 0u32), (second.len() as u32, second_at as u32)] {
+            t.extend(0x2002_0000u32.to_le_bytes());
+            t.extend(size.to_le_bytes());
+            t.extend(off.to_le_bytes());
+            t.extend([0; 4]);
+        }
+        let mut out = primary[..2].to_vec();
+        out.extend([0xFF, 0xE2]);
+        out.extend((app2_len as u16).to_be_bytes());
+        out.extend(b"MPF\0");
+        out.extend(t);
+        out.extend(&primary[2..]);
+        out.extend(second);
+        out.extend(extra);
+        out
+    }
+
+    fn inspect_jpeg(data: &[u8]) -> Inspection {
+        ctx_run(|ctx| {
+            let mut out = Inspection::default();
+            inspect(data, Kind::Jpeg, ctx, &mut out).unwrap();
+            out
+        })
+    }
+
+    #[test]
+    fn mpf_secondary_image_where_the_index_says_is_a_hidden_image_not_trailing_data() {
+        let data = mpf_jpeg(&small_jpeg([0, 0, 255]), 0, b"");
+        let out = inspect_jpeg(&data);
+        assert!(!out.has("image.trailing_data"), "{:?}", out.findings);
+        assert!(
+            out.findings.iter().any(|f| f.code == "image.thumbnail"
+                && f.detail.contains("Multi-Picture")
+                && f.location.starts_with("offset")),
+            "{:?}",
+            out.findings
+        );
+        assert_eq!(out.children.len(), 1, "the secondary image is inspected");
+    }
+
+    #[test]
+    fn data_after_the_mpf_images_or_where_the_index_does_not_point_is_trailing_data() {
+        let second = small_jpeg([0, 0, 255]);
+        // A zip appended after a genuine secondary image.
+        let out = inspect_jpeg(&mpf_jpeg(&second, 0, b"PK\x03\x04 appended archive"));
+        let t: Vec<_> = out
+            .findings
+            .iter()
+            .filter(|f| f.code == "image.trailing_data")
+            .collect();
+        assert_eq!(t.len(), 1, "{:?}", out.findings);
+        assert_eq!(t[0].severity, Severity::Medium);
+        // An index that points 7 bytes past where the data really is explains nothing.
+        let out = inspect_jpeg(&mpf_jpeg(&second, 7, b""));
+        assert!(
+            out.findings
+                .iter()
+                .any(|f| f.code == "image.trailing_data" && f.severity == Severity::Medium),
+            "{:?}",
+            out.findings
+        );
+    }
+
     #[test]
     fn motion_photo_xmp_without_the_video_is_not_trailing_data() {
         // Apache Tika's testJPEG_MotionPhoto.jpg / testJPEG_MicroVideo.jpg are such stubs: the
