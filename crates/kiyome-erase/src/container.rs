@@ -29,6 +29,7 @@ use crate::secret::{DataKey, KeyId};
 use aes_gcm::aead::AeadInOut;
 use aes_gcm::{Aes256Gcm, KeyInit};
 use hkdf::Hkdf;
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
 use zeroize::Zeroizing;
@@ -161,6 +162,12 @@ fn nonce(counter: u64, last: bool) -> [u8; 12] {
     n
 }
 
+/// Chunks per batch for a chunk (or sealed piece) of `len` bytes: about 4 MiB per batch, at
+/// least one chunk.
+fn batch_chunks(len: usize) -> usize {
+    ((4 << 20) / len.max(1)).clamp(1, 1024)
+}
+
 /// Reads until `buf` is full or the input ends; returns the bytes read.
 fn read_full<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
@@ -220,30 +227,60 @@ pub mod dangerous {
         out.write_all(&h)?;
 
         let cs = chunk_size as usize;
-        // One chunk plus one byte of look-ahead: a chunk is final iff nothing follows it.
-        let mut buf = Zeroizing::new(vec![0u8; cs + 1]);
+        let batch = batch_chunks(cs);
+        // A batch of chunks plus one byte of look-ahead: a chunk is final iff nothing follows
+        // it. The chunks of a batch are independent (STREAM: own nonce each), so they are
+        // sealed in parallel and written in order; memory stays one batch (≤ 4 MiB, or one
+        // chunk when chunks are larger).
+        let mut buf = Zeroizing::new(vec![0u8; batch * cs + 1]);
+        let mut tags = vec![[0u8; TAG_LEN]; batch];
         let mut filled = 0usize;
         let mut counter = 0u64;
         let (mut plain_total, mut written) = (0u64, HEADER_LEN as u64);
         loop {
             filled += read_full(input, &mut buf[filled..])?;
-            let last = filled <= cs;
-            let len = filled.min(cs);
-            let tag = keys
-                .payload
-                .encrypt_inout_detached(&nonce(counter, last).into(), &[], (&mut buf[..len]).into())
-                .map_err(|_| Error::Integrity("chunk encryption failed".into()))?;
-            out.write_all(&buf[..len])?;
-            out.write_all(&tag)?;
-            plain_total += len as u64;
-            written += (len + TAG_LEN) as u64;
-            if last {
+            let more = filled == batch * cs + 1;
+            let data_len = if more { batch * cs } else { filled };
+            // At least one chunk: an empty input is one empty final chunk.
+            let chunks = data_len.div_ceil(cs).max(1);
+            let payload = &keys.payload;
+            let sealed: std::result::Result<(), aes_gcm::Error> = buf[..data_len]
+                .par_chunks_mut(cs)
+                .zip(tags[..chunks].par_iter_mut())
+                .enumerate()
+                .try_for_each(|(j, (chunk, tag))| {
+                    let last = !more && j + 1 == chunks;
+                    *tag = payload
+                        .encrypt_inout_detached(
+                            &nonce(counter + j as u64, last).into(),
+                            &[],
+                            chunk.into(),
+                        )?
+                        .into();
+                    Ok(())
+                });
+            if data_len == 0 {
+                tags[0] = payload
+                    .encrypt_inout_detached(&nonce(counter, true).into(), &[], (&mut [][..]).into())
+                    .map_err(|_| Error::Integrity("chunk encryption failed".into()))?
+                    .into();
+            }
+            sealed.map_err(|_| Error::Integrity("chunk encryption failed".into()))?;
+            for (j, tag) in tags[..chunks].iter().enumerate() {
+                let start = j * cs;
+                let end = (start + cs).min(data_len);
+                out.write_all(&buf[start..end])?;
+                out.write_all(tag)?;
+                written += (end - start + TAG_LEN) as u64;
+            }
+            plain_total += data_len as u64;
+            if !more {
                 break;
             }
-            buf[0] = buf[cs];
+            buf[0] = buf[batch * cs];
             filled = 1;
             counter = counter
-                .checked_add(1)
+                .checked_add(batch as u64)
                 .ok_or(Error::Invalid("too many chunks".into()))?;
         }
         out.flush()?;
@@ -284,21 +321,44 @@ pub fn decrypt<R: Read + ?Sized, W: Write + ?Sized>(
         .map_err(|_| Error::HeaderChanged)?;
 
     let n = header.chunk_size as usize + TAG_LEN;
-    let mut buf = Zeroizing::new(vec![0u8; n + 1]);
+    let batch = batch_chunks(n);
+    // As in `encrypt`: a batch of chunks opened in parallel, one byte of look-ahead. Only
+    // chunks that authenticated are written, in order, up to the first one that fails.
+    let mut buf = Zeroizing::new(vec![0u8; batch * n + 1]);
+    let mut ok = vec![false; batch];
     let mut filled = 0usize;
     let mut counter = 0u64;
     let mut total = 0u64;
     loop {
         filled += read_full(input, &mut buf[filled..])?;
-        if filled == n + 1 {
-            // More data follows: this must be a non-final chunk.
-            let (body, tagb) = buf[..n].split_at_mut(n - TAG_LEN);
-            let t: [u8; TAG_LEN] = tagb.try_into().map_err(|_| Error::BadMagic)?;
-            let ok = keys
-                .payload
-                .decrypt_inout_detached(&nonce(counter, false).into(), &[], body.into(), &t.into())
-                .is_ok();
-            if !ok {
+        // Chunks known not to be final: every whole piece followed by more data.
+        let nonfinal = if filled == batch * n + 1 {
+            batch
+        } else {
+            (filled.saturating_sub(1)) / n
+        };
+        let payload = &keys.payload;
+        buf[..nonfinal * n]
+            .par_chunks_mut(n)
+            .zip(ok[..nonfinal].par_iter_mut())
+            .enumerate()
+            .for_each(|(j, (piece, ok))| {
+                let (body, tagb) = piece.split_at_mut(n - TAG_LEN);
+                let mut t = [0u8; TAG_LEN];
+                t.copy_from_slice(tagb);
+                *ok = payload
+                    .decrypt_inout_detached(
+                        &nonce(counter + j as u64, false).into(),
+                        &[],
+                        body.into(),
+                        &t.into(),
+                    )
+                    .is_ok();
+            });
+        for j in 0..nonfinal {
+            let (body, tagb) = buf[j * n..(j + 1) * n].split_at_mut(n - TAG_LEN);
+            if !ok[j] {
+                let t: [u8; TAG_LEN] = tagb.try_into().map_err(|_| Error::BadMagic)?;
                 // A full chunk that authenticates as final, followed by bytes: trailing data.
                 let is_final = keys
                     .payload
@@ -309,7 +369,7 @@ pub fn decrypt<R: Read + ?Sized, W: Write + ?Sized>(
                         &t.into(),
                     )
                     .is_ok();
-                body.iter_mut().for_each(|x| *x = 0);
+                buf.iter_mut().for_each(|x| *x = 0);
                 return Err(if is_final {
                     Error::TrailingData
                 } else {
@@ -318,11 +378,16 @@ pub fn decrypt<R: Read + ?Sized, W: Write + ?Sized>(
             }
             out.write_all(body)?;
             total += body.len() as u64;
-            buf[0] = buf[n];
-            filled = 1;
             counter += 1;
+        }
+        if nonfinal == batch {
+            buf[0] = buf[batch * n];
+            filled = 1;
             continue;
         }
+        // The input ended: what is left after the non-final chunks is the final chunk.
+        buf.copy_within(nonfinal * n..filled, 0);
+        filled -= nonfinal * n;
         // The input ended: this piece must be the final chunk.
         if filled < TAG_LEN {
             return Err(Error::Truncated { chunk: counter });
