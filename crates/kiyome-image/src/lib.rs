@@ -61,7 +61,7 @@ pub const CODES: &[CodeInfo] = &[
     c(
         "image.comment",
         Severity::Info,
-        "A comment or text chunk (JPEG COM, PNG tEXt/zTXt/iTXt, GIF comment extension).",
+        "A comment or text chunk (JPEG COM, PNG tEXt/zTXt/iTXt, GIF comment extension, EXIF UserComment or XPComment with text).",
     ),
     c(
         "image.icc_profile",
@@ -71,7 +71,7 @@ pub const CODES: &[CodeInfo] = &[
     c(
         "image.thumbnail",
         Severity::Info,
-        "An embedded thumbnail, which may still show content cropped or edited out of the main image.",
+        "An embedded thumbnail or Multi-Picture Format image, which may still show content cropped or edited out of the main image.",
     ),
     c(
         "image.maker_note",
