@@ -10,6 +10,7 @@ mod media;
 mod office;
 mod ole;
 mod pdf;
+mod redaction;
 
 use fixture::Fixture;
 use std::path::PathBuf;
@@ -37,6 +38,7 @@ pub fn all() -> Vec<Fixture> {
     v.extend(ole::fixtures());
     v.extend(media::fixtures());
     v.extend(mail::fixtures());
+    v.extend(redaction::fixtures());
     v.sort_by(|a, b| a.name.cmp(&b.name));
     v
 }

@@ -58,7 +58,7 @@ pub fn fixtures() -> Vec<Fixture> {
 }
 
 /// A 32×24 gradient JPEG written by the `image` crate (JFIF, no metadata).
-fn small_jpeg() -> Vec<u8> {
+pub(crate) fn small_jpeg() -> Vec<u8> {
     let img = image::RgbImage::from_fn(32, 24, |x, y| {
         image::Rgb([(x * 8) as u8, (y * 10) as u8, 128])
     });
@@ -68,7 +68,7 @@ fn small_jpeg() -> Vec<u8> {
     out
 }
 
-fn small_png() -> Vec<u8> {
+pub(crate) fn small_png() -> Vec<u8> {
     let img = image::RgbaImage::from_fn(16, 16, |x, y| {
         image::Rgba([(x * 16) as u8, (y * 16) as u8, 200, 255])
     });
@@ -79,7 +79,7 @@ fn small_png() -> Vec<u8> {
 }
 
 /// A TIFF block (little-endian): IFD0 {Make "Kiy", GPS IFD pointer}; GPS IFD {N 35°41'0", E 139°41'0"}.
-fn exif_gps_tiff() -> Vec<u8> {
+pub(crate) fn exif_gps_tiff() -> Vec<u8> {
     let mut t = b"II*\0".to_vec();
     t.extend(8u32.to_le_bytes());
     let entry = |t: &mut Vec<u8>, tag: u16, typ: u16, count: u32, value: [u8; 4]| {
@@ -107,7 +107,7 @@ fn exif_gps_tiff() -> Vec<u8> {
     t
 }
 
-fn with_app1_exif(jpeg: &[u8]) -> Vec<u8> {
+pub(crate) fn with_app1_exif(jpeg: &[u8]) -> Vec<u8> {
     let mut payload = b"Exif\0\0".to_vec();
     payload.extend(exif_gps_tiff());
     let mut out = jpeg[..2].to_vec();

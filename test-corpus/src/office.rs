@@ -17,7 +17,7 @@ const PPTX_CT: &str =
     "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml";
 
 /// A zip with the members in order; `stored` names are not compressed.
-fn zip(parts: &[(&str, Vec<u8>)], stored: &[&str]) -> Vec<u8> {
+pub(crate) fn zip(parts: &[(&str, Vec<u8>)], stored: &[&str]) -> Vec<u8> {
     let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for (name, data) in parts {
         let method = if stored.contains(name) {

@@ -59,8 +59,9 @@ fn img_err(e: image::ImageError) -> Error {
     }
 }
 
-/// Decodes the first frame under limits, with the EXIF orientation applied.
-pub(crate) fn decode(data: &[u8], kind: Kind, ctx: &Ctx<'_>) -> Result<DynamicImage, Error> {
+/// Decodes `data` of `kind` under the context's pixel and allocation limits, applying the
+/// EXIF orientation so that coordinates are those of the picture as shown.
+pub fn decode(data: &[u8], kind: Kind, ctx: &Ctx<'_>) -> Result<DynamicImage, Error> {
     let fmt = format(kind).ok_or_else(|| Error::unsupported(format!("decoding {kind}")))?;
     let mut reader = ImageReader::with_format(Cursor::new(data), fmt);
     reader.limits(limits(ctx));
@@ -84,12 +85,8 @@ pub(crate) fn decode(data: &[u8], kind: Kind, ctx: &Ctx<'_>) -> Result<DynamicIm
     Ok(img)
 }
 
-/// Encodes `img` as `kind` with no metadata at all.
-pub(crate) fn encode(
-    img: &DynamicImage,
-    kind: Kind,
-    opts: &ImageOptions,
-) -> Result<Vec<u8>, Error> {
+/// Encodes `img` as `kind` without any metadata (JPEG at `opts.jpeg_quality`, WebP lossless).
+pub fn encode(img: &DynamicImage, kind: Kind, opts: &ImageOptions) -> Result<Vec<u8>, Error> {
     use image::codecs::*;
     let mut buf = Vec::new();
     let res = match kind {

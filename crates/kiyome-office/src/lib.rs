@@ -254,6 +254,30 @@ impl Default for OfficeOptions {
     }
 }
 
+/// Extra part-level edits applied while [`disarm_with`] rebuilds an OOXML or ODF package, so
+/// that metadata scrubbing and redaction reuse disarm's relationship, content-type and
+/// manifest bookkeeping instead of rebuilding packages a second time.
+pub trait PartHook {
+    /// Returns a finding (recorded with its action) when the part must be left out; every
+    /// relationship to it is then dropped and the part disappears from the content types or
+    /// the manifest.
+    fn drop_part(&mut self, name: &str) -> Option<Finding> {
+        let _ = name;
+        None
+    }
+
+    /// Rewrites a kept part (XML or binary) after disarm's own rewrite.
+    fn rewrite_part(&mut self, name: &str, data: Vec<u8>, ctx: &Ctx<'_>) -> Result<Vec<u8>, Error> {
+        let _ = (name, ctx);
+        Ok(data)
+    }
+}
+
+/// A [`PartHook`] that changes nothing (plain disarm).
+pub struct NoHook;
+
+impl PartHook for NoHook {}
+
 /// Inspects `data` (already detected as `kind`) for dangerous factors and hidden information.
 pub fn inspect(data: &[u8], kind: Kind, ctx: &Ctx<'_>, out: &mut Inspection) -> Result<(), Error> {
     match kind.class() {
@@ -279,10 +303,30 @@ pub fn disarm(
     match kind.class() {
         KindClass::Rtf => rtf::disarm(data, kind, ctx, opts, out),
         KindClass::Ole => ole::disarm(data, kind, ctx, opts, out),
-        KindClass::Ooxml => ooxml_disarm::disarm(data, kind, ctx, opts, out),
-        KindClass::Odf => odf_disarm::disarm(data, kind, ctx, opts, out),
+        KindClass::Ooxml => ooxml_disarm::disarm(data, kind, ctx, opts, out, &mut NoHook),
+        KindClass::Odf => odf_disarm::disarm(data, kind, ctx, opts, out, &mut NoHook),
         _ => Err(Error::unsupported(format!(
             "disarm of {kind} is not implemented yet"
+        ))),
+    }
+}
+
+/// Disarms an OOXML or ODF package like [`disarm`], applying `hook` to every part: parts it
+/// drops are left out with their relationships, parts it rewrites are written as it returns
+/// them.
+pub fn disarm_with(
+    data: &[u8],
+    kind: Kind,
+    ctx: &Ctx<'_>,
+    opts: &OfficeOptions,
+    out: &mut Inspection,
+    hook: &mut dyn PartHook,
+) -> Result<Disarmed, Error> {
+    match kind.class() {
+        KindClass::Ooxml => ooxml_disarm::disarm(data, kind, ctx, opts, out, hook),
+        KindClass::Odf => odf_disarm::disarm(data, kind, ctx, opts, out, hook),
+        _ => Err(Error::unsupported(format!(
+            "package rebuild of {kind} is not supported"
         ))),
     }
 }

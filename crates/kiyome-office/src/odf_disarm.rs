@@ -7,7 +7,7 @@ use crate::odf::{is_binary_object, is_external_href, is_macro_part, is_script_li
 use crate::ooxml::{describe_target, is_web_link};
 use crate::opc::{Package, PackageWriter};
 use crate::xml::{self, Edit, El};
-use crate::{Collector, OfficeOptions};
+use crate::{Collector, OfficeOptions, PartHook};
 use kiyome_core::{Action, Ctx, Disarmed, Error, Finding, Inspection, Kind, Severity};
 use std::collections::HashSet;
 
@@ -31,9 +31,10 @@ pub fn disarm(
     ctx: &Ctx<'_>,
     opts: &OfficeOptions,
     out: &mut Inspection,
+    hook: &mut dyn PartHook,
 ) -> Result<Disarmed, Error> {
     let mut col = Collector::default();
-    let r = rebuild(data, kind, ctx, opts, &mut col);
+    let r = rebuild(data, kind, ctx, opts, &mut col, hook);
     col.flush(out);
     r
 }
@@ -52,6 +53,7 @@ fn rebuild(
     ctx: &Ctx<'_>,
     opts: &OfficeOptions,
     col: &mut Collector,
+    hook: &mut dyn PartHook,
 ) -> Result<Disarmed, Error> {
     let mut pkg = Package::open(data, ctx, "odf")?;
     if !pkg.duplicates.is_empty() {
@@ -110,12 +112,17 @@ fn rebuild(
             // documentsignatures.xml, macrosignatures.xml: invalid after any change.
             continue;
         }
+        if let Some(f) = hook.drop_part(&name) {
+            col.add(f);
+            continue;
+        }
         let bytes = pkg.read(&name, ctx)?;
         let bytes = if l.ends_with(".xml") {
             rewrite_part(&name, &bytes, ctx, opts, col)?
         } else {
             bytes
         };
+        let bytes = hook.rewrite_part(&name, bytes, ctx)?;
         w.add(&name, &bytes, false)?;
         kept.insert(name);
     }

@@ -12,7 +12,7 @@ use crate::ooxml::{self, Rel, describe_target, is_web_link, nested_name};
 use crate::ooxml_rewrite::rewrite_part;
 use crate::opc::{Package, PackageWriter, normalize};
 use crate::xml::{self, Ev};
-use crate::{Collector, OfficeOptions};
+use crate::{Collector, OfficeOptions, PartHook};
 use kiyome_core::{Action, Ctx, Disarmed, Error, Finding, Inspection, Kind, Severity, sniff};
 use std::collections::{HashMap, HashSet};
 
@@ -80,9 +80,10 @@ pub fn disarm(
     ctx: &Ctx<'_>,
     opts: &OfficeOptions,
     out: &mut Inspection,
+    hook: &mut dyn PartHook,
 ) -> Result<Disarmed, Error> {
     let mut col = Collector::default();
-    let r = rebuild(data, kind, ctx, opts, out, &mut col);
+    let r = rebuild(data, kind, ctx, opts, out, &mut col, hook);
     col.flush(out);
     r
 }
@@ -94,6 +95,7 @@ fn rebuild(
     opts: &OfficeOptions,
     out: &mut Inspection,
     col: &mut Collector,
+    hook: &mut dyn PartHook,
 ) -> Result<Disarmed, Error> {
     let mut pkg = Package::open(data, ctx, "ooxml")?;
     if let Some(e) = pkg.entries.iter().find(|e| e.encrypted) {
@@ -129,6 +131,9 @@ fn rebuild(
                 (code, sev) = ("ooxml.dde", Severity::High);
             }
             removed(col, code, sev, &name, "part removed");
+            gone.insert(name);
+        } else if let Some(f) = hook.drop_part(&name) {
+            col.add(f);
             gone.insert(name);
         } else if ooxml::is_embedding(&name) {
             let bytes = pkg.read(&name, ctx)?;
@@ -314,6 +319,7 @@ fn rebuild(
         } else {
             bytes
         };
+        let bytes = hook.rewrite_part(name, bytes, ctx)?;
         w.add(name, &bytes, false)?;
         if let Some(list) = by_source.get(&l).filter(|list| {
             list.iter()

@@ -215,7 +215,8 @@ pub(crate) fn rewrite_part(
         }
         for (k, v) in &el.attrs {
             if k.starts_with("r:") && dropped.contains(v) {
-                return if local == "hyperlink" {
+                // A page setup keeps its layout when only its printer-settings part goes.
+                return if local == "hyperlink" || local == "pageSetup" {
                     Edit::RemoveAttrs(vec![k.clone()])
                 } else {
                     Edit::Drop
