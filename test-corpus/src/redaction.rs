@@ -461,12 +461,15 @@ fn hidden_info(
 /// Every redaction fixture.
 pub fn fixtures() -> Vec<Fixture> {
     vec![
-        hidden_info(
+        // The attached template (a file: URL) is a dangerous factor for inspect.
+        Fixture::dangerous(
             "redact_docx_hidden_info.docx",
             docx(),
             &[
+                "ooxml.attached_template",
                 "ooxml.comments",
                 "ooxml.tracked_changes",
+                "ooxml.hidden_text",
                 "ooxml.properties",
             ],
             "Word document with a name split across runs and a field, a My Number in a table, comments, tracked changes, hidden text, rsids, properties, custom XML, a thumbnail and a photo with GPS (redaction target)",
