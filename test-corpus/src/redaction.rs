@@ -37,6 +37,15 @@ fn rels(items: &[(&str, &str, &str)]) -> Vec<u8> {
     s.into_bytes()
 }
 
+/// Adds an external `mailto:` hyperlink relationship `rId8` naming the person.
+fn with_mailto(rels: Vec<u8>) -> Vec<u8> {
+    let s = String::from_utf8_lossy(&rels).replace(
+        "</Relationships>",
+        &format!("<Relationship Id=\"rId8\" Type=\"{REL}/hyperlink\" Target=\"mailto:yamada.taro@example.jp\" TargetMode=\"External\"/></Relationships>"),
+    );
+    s.into_bytes()
+}
+
 fn types(overrides: &[(&str, &str)]) -> Vec<u8> {
     let mut s = format!(
         "{XML_HEAD}<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Default Extension=\"jpeg\" ContentType=\"image/jpeg\"/>"
@@ -76,7 +85,7 @@ fn photo() -> Vec<u8> {
 /// parts, custom XML, a thumbnail, and a picture with EXIF GPS.
 fn docx() -> Vec<u8> {
     let body = format!(
-        r#"<w:p w:rsidR="00A1B2C3" w:rsidRDefault="00A1B2C3" w14:paraId="1A2B3C4D" w14:textId="77777777"><w:r w:rsidR="00A1B2C3"><w:t xml:space="preserve">申請者は山</w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:t>田</w:t></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> MERGEFIELD 氏名 </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>太郎</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r><w:r><w:t xml:space="preserve">さんです。</w:t></w:r></w:p><w:tbl><w:tblPr><w:tblW w:w="0" w:type="auto"/></w:tblPr><w:tblGrid><w:gridCol w:w="3000"/><w:gridCol w:w="3000"/></w:tblGrid><w:tr><w:tc><w:p><w:r><w:t>個人番号</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>1234 5678</w:t></w:r><w:r><w:t xml:space="preserve"> 9018</w:t></w:r></w:p></w:tc></w:tr></w:tbl><w:p><w:commentRangeStart w:id="0"/><w:r><w:t>審査は完了しました。</w:t></w:r><w:commentRangeEnd w:id="0"/><w:r><w:rPr><w:rStyle w:val="CommentReference"/></w:rPr><w:commentReference w:id="0"/></w:r></w:p><w:p><w:r><w:t xml:space="preserve">受付番号は</w:t></w:r><w:ins w:id="1" w:author="鈴木花子" w:date="2026-04-01T10:00:00Z"><w:r><w:t>第2026号</w:t></w:r></w:ins><w:del w:id="2" w:author="鈴木花子" w:date="2026-04-01T10:00:00Z"><w:r><w:delText>削除された秘密の記述</w:delText></w:r></w:del><w:r><w:t>です。</w:t></w:r></w:p><w:p><w:r><w:rPr><w:vanish/></w:rPr><w:t>隠し文字の秘密メモ</w:t></w:r><w:r><w:t>公開する本文。</w:t></w:r></w:p><w:p><w:r><w:rPr><w:color w:val="FFFFFF"/></w:rPr><w:t>白い文字</w:t></w:r></w:p><w:p><w:r><w:drawing><wp:inline xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"><wp:extent cx="304800" cy="228600"/><wp:docPr id="1" name="写真 1"/><a:graphic xmlns:a="{A}"><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:nvPicPr><pic:cNvPr id="1" name="photo.jpeg"/><pic:cNvPicPr/></pic:nvPicPr><pic:blipFill><a:blip r:embed="rId5"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill><pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="304800" cy="228600"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>"#
+        r#"<w:p w:rsidR="00A1B2C3" w:rsidRDefault="00A1B2C3" w14:paraId="1A2B3C4D" w14:textId="77777777"><w:r w:rsidR="00A1B2C3"><w:t xml:space="preserve">申請者は山</w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:t>田</w:t></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> MERGEFIELD 氏名 </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>太郎</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r><w:r><w:t xml:space="preserve">さんです。</w:t></w:r></w:p><w:tbl><w:tblPr><w:tblW w:w="0" w:type="auto"/></w:tblPr><w:tblGrid><w:gridCol w:w="3000"/><w:gridCol w:w="3000"/></w:tblGrid><w:tr><w:tc><w:p><w:r><w:t>個人番号</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>1234 5678</w:t></w:r><w:r><w:t xml:space="preserve"> 9018</w:t></w:r></w:p></w:tc></w:tr></w:tbl><w:p><w:commentRangeStart w:id="0"/><w:r><w:t>審査は完了しました。</w:t></w:r><w:commentRangeEnd w:id="0"/><w:r><w:rPr><w:rStyle w:val="CommentReference"/></w:rPr><w:commentReference w:id="0"/></w:r></w:p><w:p><w:r><w:t xml:space="preserve">受付番号は</w:t></w:r><w:ins w:id="1" w:author="鈴木花子" w:date="2026-04-01T10:00:00Z"><w:r><w:t>第2026号</w:t></w:r></w:ins><w:del w:id="2" w:author="鈴木花子" w:date="2026-04-01T10:00:00Z"><w:r><w:delText>削除された秘密の記述</w:delText></w:r></w:del><w:r><w:t>です。</w:t></w:r></w:p><w:p><w:r><w:rPr><w:vanish/></w:rPr><w:t>隠し文字の秘密メモ</w:t></w:r><w:r><w:t>公開する本文。</w:t></w:r></w:p><w:p><w:r><w:rPr><w:color w:val="FFFFFF"/></w:rPr><w:t>白い文字</w:t></w:r></w:p><w:p><w:hyperlink r:id="rId8"><w:r><w:t>連絡先</w:t></w:r></w:hyperlink></w:p><w:p><w:r><w:drawing><wp:inline xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"><wp:extent cx="304800" cy="228600"/><wp:docPr id="1" name="写真 1"/><a:graphic xmlns:a="{A}"><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:nvPicPr><pic:cNvPr id="1" name="photo.jpeg"/><pic:cNvPicPr/></pic:nvPicPr><pic:blipFill><a:blip r:embed="rId5"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill><pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="304800" cy="228600"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>"#
     );
     let document = format!(
         "{XML_HEAD}<w:document xmlns:w=\"{W}\" xmlns:r=\"{REL}\" xmlns:w14=\"{W14}\"><w:body>{body}<w:sectPr w:rsidR=\"00A1B2C3\"><w:headerReference w:type=\"default\" r:id=\"rId4\"/><w:pgSz w:w=\"11906\" w:h=\"16838\"/></w:sectPr></w:body></w:document>"
@@ -127,7 +136,7 @@ fn docx() -> Vec<u8> {
             ("word/document.xml", document.into_bytes()),
             (
                 "word/_rels/document.xml.rels",
-                rels(&[
+                with_mailto(rels(&[
                     ("rId1", "comments", "comments.xml"),
                     ("rId2", "settings", "settings.xml"),
                     ("rId3", "styles", "styles.xml"),
@@ -135,7 +144,7 @@ fn docx() -> Vec<u8> {
                     ("rId5", "image", "media/image1.jpeg"),
                     ("rId6", "http://schemas.microsoft.com/office/2011/relationships/people", "people.xml"),
                     ("rId7", "customXml", "../customXml/item1.xml"),
-                ]),
+                ])),
             ),
             ("word/comments.xml", comments.into_bytes()),
             ("word/people.xml", people.into_bytes()),

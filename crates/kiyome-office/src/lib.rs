@@ -271,6 +271,13 @@ pub trait PartHook {
         let _ = (name, ctx);
         Ok(data)
     }
+
+    /// Rewrites the target of a kept external relationship (a web hyperlink) of the
+    /// relationship part `rels_part` (OOXML only).
+    fn rewrite_external_target(&mut self, rels_part: &str, target: &str) -> String {
+        let _ = rels_part;
+        target.to_string()
+    }
 }
 
 /// A [`PartHook`] that changes nothing (plain disarm).

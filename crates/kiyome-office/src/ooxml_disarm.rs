@@ -292,7 +292,7 @@ fn rebuild(
     )?;
     w.add(
         "_rels/.rels",
-        &rels_xml(by_source.get(""), &keep_rel),
+        &rels_xml(by_source.get(""), &keep_rel, hook),
         false,
     )?;
     for name in &kept {
@@ -331,7 +331,7 @@ fn rebuild(
             } else {
                 format!("{dir}/_rels/{file}.rels")
             };
-            w.add(&rels_name, &rels_xml(Some(list), &keep_rel), false)?;
+            w.add(&rels_name, &rels_xml(Some(list), &keep_rel, hook), false)?;
         }
     }
     Ok(Disarmed {
@@ -347,7 +347,11 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn rels_xml(list: Option<&Vec<&Rel>>, keep: &HashMap<(String, String), bool>) -> Vec<u8> {
+fn rels_xml(
+    list: Option<&Vec<&Rel>>,
+    keep: &HashMap<(String, String), bool>,
+    hook: &mut dyn PartHook,
+) -> Vec<u8> {
     let mut s = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">",
     );
@@ -365,7 +369,11 @@ fn rels_xml(list: Option<&Vec<&Rel>>, keep: &HashMap<(String, String), bool>) ->
             "<Relationship Id=\"{}\" Type=\"{}\" Target=\"{}\"{mode}/>",
             esc(&r.id),
             esc(ty),
-            esc(&r.target)
+            esc(&if r.external {
+                hook.rewrite_external_target(&r.rels_part, &r.target)
+            } else {
+                r.target.clone()
+            })
         ));
     }
     s.push_str("</Relationships>");

@@ -17,7 +17,7 @@ fn fixture(name: &str) -> Vec<u8> {
 fn plan() -> Plan {
     let mut p = Plan::default();
     p.terms = vec!["山田太郎".into()];
-    p.pii = vec![Detector::JpMyNumber];
+    p.pii = vec![Detector::JpMyNumber, Detector::Email];
     p
 }
 
@@ -66,6 +66,7 @@ const SECRETS: &[&str] = &[
     "ヤマダタロウ",
     "rsidR",
     "paraId",
+    "yamada.taro",
     "suzuki",
     "SUZUKI",
     "kojin.dotm",

@@ -22,7 +22,7 @@ const FIXTURES: &[&str] = &[
 fn plan() -> Plan {
     let mut p = Plan::default();
     p.terms = vec!["山田太郎".into()];
-    p.pii = vec![Detector::JpMyNumber];
+    p.pii = vec![Detector::JpMyNumber, Detector::Email];
     p
 }
 

@@ -284,7 +284,11 @@ fn collect(data: &[u8], part: &str, flavor: Flavor, ctx: &Ctx<'_>) -> Result<Col
 
 /// Masks `ranges` (byte ranges of `text`, merged) in place of each character, or with
 /// [`MASK_LENGTH_CHARS`] characters per range when `hide_length`.
-fn mask_ranges(text: &str, ranges: &[(usize, usize, bool)], hide_length: bool) -> String {
+pub(crate) fn mask_ranges(
+    text: &str,
+    ranges: &[(usize, usize, bool)],
+    hide_length: bool,
+) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pos = 0;
     for &(s, e, first) in ranges {
@@ -623,15 +627,25 @@ mod tests {
     fn a_term_split_over_runs_and_an_entity_is_masked_in_each_run() {
         let xml = "<w:p><w:r><w:t>A&amp;B山</w:t></w:r><w:r><w:t>田さん</w:t></w:r></w:p>";
         let out = run(xml, Flavor::Word, &plan("B山田"));
-        assert_eq!(out, "<w:p><w:r><w:t>A&amp;■■</w:t></w:r><w:r><w:t>■さん</w:t></w:r></w:p>");
+        assert_eq!(
+            out,
+            "<w:p><w:r><w:t>A&amp;■■</w:t></w:r><w:r><w:t>■さん</w:t></w:r></w:p>"
+        );
     }
 
     #[test]
     fn mask_length_writes_three_marks_per_match_in_its_first_run() {
         let mut p = plan("山田太郎");
         p.mask_length = true;
-        let out = run("<a:p><a:r><a:t>x山田</a:t></a:r><a:r><a:t>太郎y</a:t></a:r></a:p>", Flavor::Generic, &p);
-        assert_eq!(out, "<a:p><a:r><a:t>x■■■</a:t></a:r><a:r><a:t>y</a:t></a:r></a:p>");
+        let out = run(
+            "<a:p><a:r><a:t>x山田</a:t></a:r><a:r><a:t>太郎y</a:t></a:r></a:p>",
+            Flavor::Generic,
+            &p,
+        );
+        assert_eq!(
+            out,
+            "<a:p><a:r><a:t>x■■■</a:t></a:r><a:r><a:t>y</a:t></a:r></a:p>"
+        );
     }
 
     #[test]

@@ -611,6 +611,23 @@ impl PartHook for Hook<'_> {
         }
     }
 
+    fn rewrite_external_target(&mut self, rels_part: &str, target: &str) -> String {
+        // A kept web link can name a person (mailto:, a personal page): masked like text.
+        let ms = self.plan.find_matches(target);
+        if ms.is_empty() {
+            return target.to_string();
+        }
+        let ranges: Vec<(usize, usize, bool)> =
+            crate::plan::merge_ranges(ms.iter().map(|m| (m.start, m.end)).collect())
+                .into_iter()
+                .map(|(s, e)| (s, e, true))
+                .collect();
+        for m in ms {
+            self.hits.push((rels_part.to_string(), m.category, m.rule));
+        }
+        redact::mask_ranges(target, &ranges, self.plan.mask_length)
+    }
+
     fn rewrite_part(&mut self, name: &str, data: Vec<u8>, ctx: &Ctx<'_>) -> Result<Vec<u8>, Error> {
         let l = name.to_ascii_lowercase();
         if is_image_bytes(&data) {
@@ -799,7 +816,10 @@ mod tests {
         });
         let s = String::from_utf8(out).unwrap();
         assert!(s.contains("visible") && s.contains("shown"), "{s}");
-        assert!(!s.contains("hidden") && !s.contains("inner") && !s.contains("gone"), "{s}");
+        assert!(
+            !s.contains("hidden") && !s.contains("inner") && !s.contains("gone"),
+            "{s}"
+        );
     }
 
     #[test]

@@ -392,7 +392,10 @@ mod tests {
 
     #[test]
     fn terms_are_found_as_character_references_utf16_and_shift_jis() {
-        assert_eq!(leaks("&#x5c71;&#x7530;".as_bytes(), false), vec!["x (xml-hex-ref)"]);
+        assert_eq!(
+            leaks("&#x5c71;&#x7530;".as_bytes(), false),
+            vec!["x (xml-hex-ref)"]
+        );
         let le: Vec<u8> = "山田".encode_utf16().flat_map(u16::to_le_bytes).collect();
         assert_eq!(leaks(&le, false), vec!["x (utf-16le)"]);
         let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode("山田");
