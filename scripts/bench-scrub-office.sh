@@ -5,7 +5,8 @@
 # them too. kiyome scrubs AND verifies every output (one process, like mat2's one process for
 # all files). exiftool cannot write Office packages, so it runs on the images only.
 # Prints seconds, files/s and the ratios (targets: ≥ 10× mat2, faster than exiftool).
-# Usage: scripts/bench-scrub-office.sh [CORPUS_DIR]   (builds the example in release mode)
+# Usage: scripts/bench-scrub-office.sh [CORPUS_DIR]   (builds the example in release mode;
+#        KIYOME_BENCH_PROFILE=debug uses a debug build instead, for a quick look only)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 corpus="${1:-${KIYOME_CORPUS:-$root/../shared/corpus}}"
@@ -20,8 +21,14 @@ for f in "$corpus"/ooxml-general/* "$corpus"/odf/* "$corpus"/images-metadata/* "
 done
 # Keep only files every tool accepts, so that all do the same work.
 cd "$root"
-cargo build -q --release -p kiyome-redact --example scrub
-bin="${CARGO_TARGET_DIR:-$root/target}/release/examples/scrub"
+profile="${KIYOME_BENCH_PROFILE:-release}"
+if [ "$profile" = release ]; then
+  cargo build -q --release -p kiyome-redact --example scrub
+else
+  cargo build -q -p kiyome-redact --example scrub
+fi
+bin="${CARGO_TARGET_DIR:-$root/target}/$profile/examples/scrub"
+echo "kiyome build: $profile"
 "$bin" "$work/probe" "$work"/in/* 2>/dev/null || true
 cp "$work"/in/* "$work/mat2/"; mat2 "$work"/mat2/* >/dev/null 2>&1 || true
 for f in "$work"/in/*; do
