@@ -101,6 +101,66 @@ pub const CODES: &[CodeInfo] = &[
         "The action of a kept link annotation was removed (links are kept without actions).",
     ),
     c(
+        "scrub.office_thumbnail",
+        Info,
+        "The package thumbnail (docProps/thumbnail.*, ODF Thumbnails/), a picture of the first page before redaction, was removed.",
+    ),
+    c(
+        "scrub.custom_xml",
+        Info,
+        "Custom XML data parts (customXml/), which often copy document properties or form data, were removed.",
+    ),
+    c(
+        "scrub.settings",
+        Info,
+        "Settings that name people, folders or printers were removed (Word docVars and mail merge, printer settings parts, Excel folder path and sharing user, ODF settings.xml).",
+    ),
+    c(
+        "scrub.session_ids",
+        Info,
+        "Editing-session identifiers (Word rsids, paraId/textId, document ids, Excel revision uids, LibreOffice rsids) that link a file to other files were removed.",
+    ),
+    c(
+        "scrub.speaker_notes",
+        Info,
+        "PowerPoint speaker notes (notes slides and notes master) were removed.",
+    ),
+    c(
+        "scrub.phonetic",
+        Info,
+        "Excel phonetic readings (furigana), hidden by default but spelling out the annotated names, were removed.",
+    ),
+    c(
+        "scrub.headers_footers",
+        Info,
+        "The document has headers or footers; they are kept and redacted like the body (check them).",
+    ),
+    c(
+        "scrub.invisible_text",
+        Info,
+        "Text coloured white (invisible on a white page) is kept and redacted like any other text (reported).",
+    ),
+    c(
+        "scrub.hidden_cells",
+        Info,
+        "Hidden rows or columns are kept and redacted like any other cells (reported).",
+    ),
+    c(
+        "scrub.hidden_text",
+        Info,
+        "Conditionally hidden ODF text (text:hidden-text, text:hidden-paragraph) is kept and redacted like any other text (reported).",
+    ),
+    c(
+        "redact.formula_removed",
+        Info,
+        "Spreadsheet formulas whose text or result matched the plan were removed (the masked value is kept), and the calculation chain with them.",
+    ),
+    c(
+        "redact.names",
+        Info,
+        "Sheet names or defined names that matched the plan were masked.",
+    ),
+    c(
         "verify.text",
         Medium,
         "A term or PII detector matches the text a reader extracts from the output.",
@@ -150,6 +210,32 @@ pub const CODES: &[CodeInfo] = &[
         "verify.unreadable",
         Medium,
         "Part of the output could not be decoded for checking, so it cannot be shown to be free of the terms.",
+    ),
+    c(
+        "verify.comments",
+        Medium,
+        "Comments, comment anchors, comment authors or annotations remain in an Office/ODF package.",
+    ),
+    c(
+        "verify.tracked_changes",
+        Medium,
+        "Tracked changes (insertions, deletions, formatting revisions, revision logs) remain in an Office/ODF package.",
+    ),
+    c(
+        "verify.session_ids",
+        Medium,
+        "Editing-session identifiers (rsid, paraId) remain in an Office/ODF package.",
+    ),
+    c(
+        "verify.hidden_text",
+        Medium,
+        "Word runs hidden with w:vanish remain.",
+    ),
+    c("verify.notes", Medium, "PowerPoint speaker notes remain."),
+    c(
+        "verify.image_metadata",
+        Medium,
+        "A picture (standalone or inside a document) still carries EXIF, GPS, XMP, IPTC, ICC, comment, thumbnail, maker-note or timestamp metadata, or trailing data.",
     ),
 ];
 

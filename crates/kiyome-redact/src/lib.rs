@@ -3,8 +3,8 @@
 //! - [`plan`]: what to remove — terms (matched after NFKC normalisation), regular
 //!   expressions, [`pii`] detectors, areas — as a replayable JSON plan;
 //! - [`redact`], [`scrub`], [`verify`]: dispatch by the sniffed kind to the per-format code
-//!   (PDF in [`pdf`]); a kind without an applier is refused (`redact.unsupported_kind`),
-//!   never passed through;
+//!   (PDF in [`pdf`], OOXML/ODF in [`office`], images in [`image`]); a kind without an
+//!   applier is refused (`redact.unsupported_kind`), never passed through;
 //! - [`report`]: counts per page/part and category, terms as salted hashes, and leak reports.
 //!
 //! Every redaction runs [`verify`] on its own output and hands out no bytes when it fails
@@ -17,14 +17,16 @@
 //! let ctx = Ctx::new(&budget, &NoNesting);
 //! let plan = Plan { terms: vec!["secret".into()], ..Plan::default() };
 //! // A kind without an applier is refused, not passed through.
-//! let err = kiyome_redact::redact(b"GIF89a", Kind::Gif, &plan, "salt", &ctx).unwrap_err();
+//! let err = kiyome_redact::redact(b"{\\rtf1 secret}", Kind::Rtf, &plan, "salt", &ctx).unwrap_err();
 //! assert_eq!(err.code(), "unsupported");
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod codes;
+pub mod image;
 mod normalize;
+pub mod office;
 pub mod pdf;
 pub mod pii;
 pub mod plan;
@@ -84,17 +86,15 @@ impl Redacted {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Applier {
     Pdf,
+    Office,
+    Image,
 }
 
 fn applier(kind: Kind) -> Result<Applier, Error> {
     match kind.class() {
         KindClass::Pdf => Ok(Applier::Pdf),
-        // Office/ODF and images get their appliers in `office` and `image`; until then they
-        // are refused by name so that nobody mistakes a copy for a redacted file.
-        KindClass::Ooxml | KindClass::Odf | KindClass::Image => Err(Error::unsupported(format!(
-            "redaction of {} files (redact.unsupported_kind: not supported yet)",
-            kind.name()
-        ))),
+        KindClass::Ooxml | KindClass::Odf => Ok(Applier::Office),
+        KindClass::Image => Ok(Applier::Image),
         _ => Err(Error::unsupported(format!(
             "redaction of {} files (redact.unsupported_kind)",
             kind.name()
@@ -127,6 +127,15 @@ pub fn redact(
     let mut report = RedactionReport::new(plan, salt);
     let out = match which {
         Applier::Pdf => pdf::redact(data, plan, ctx, &mut report)?,
+        Applier::Office => office::redact(
+            data,
+            kind,
+            plan,
+            &office::ScrubOptions::default(),
+            ctx,
+            &mut report,
+        )?,
+        Applier::Image => image::redact(data, kind, plan, ctx, &mut report)?,
     };
     let verification = verify(&out.data, out.kind, plan, ctx)?;
     Ok(Redacted {
@@ -149,5 +158,7 @@ pub fn verify(data: &[u8], kind: Kind, plan: &Plan, ctx: &Ctx<'_>) -> Result<Lea
     plan.validate()?;
     match applier(kind)? {
         Applier::Pdf => pdf::verify(data, plan, ctx),
+        Applier::Office => office::verify(data, kind, plan, ctx),
+        Applier::Image => image::verify(data, kind, plan, ctx),
     }
 }

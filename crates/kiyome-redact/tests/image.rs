@@ -60,8 +60,10 @@ fn jpeg_gps_exif_is_removed_without_touching_the_scan_data() {
 #[test]
 fn png_area_is_filled_black_and_the_rest_kept() {
     let data = fixture("clean_small.png");
-    let mut plan = Plan::default();
-    plan.areas = vec![Area::parse("1:0,0,4,4").unwrap()];
+    let plan = Plan {
+        areas: vec![Area::parse("1:0,0,4,4").unwrap()],
+        ..Plan::default()
+    };
     let (out, report) = redact(&data, Kind::Png, &plan);
     assert_eq!(report.categories.get("area"), Some(&1));
     let img = kiyome_image::image::load_from_memory(&out)
@@ -79,8 +81,10 @@ fn png_area_is_filled_black_and_the_rest_kept() {
 #[test]
 fn an_area_on_another_page_of_an_image_is_refused() {
     let data = fixture("clean_small.png");
-    let mut plan = Plan::default();
-    plan.areas = vec![Area::parse("2:0,0,4,4").unwrap()];
+    let plan = Plan {
+        areas: vec![Area::parse("2:0,0,4,4").unwrap()],
+        ..Plan::default()
+    };
     let b = Budget::new(&Limits::default());
     let ctx = Ctx::new(&b, &NoNesting);
     let mut r = RedactionReport::new(&plan, "00");

@@ -15,10 +15,11 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 fn plan() -> Plan {
-    let mut p = Plan::default();
-    p.terms = vec!["山田太郎".into()];
-    p.pii = vec![Detector::JpMyNumber, Detector::Email];
-    p
+    Plan {
+        terms: vec!["山田太郎".into()],
+        pii: vec![Detector::JpMyNumber, Detector::Email],
+        ..Plan::default()
+    }
 }
 
 /// Every member of a package, decompressed.

@@ -20,10 +20,11 @@ const FIXTURES: &[&str] = &[
 ];
 
 fn plan() -> Plan {
-    let mut p = Plan::default();
-    p.terms = vec!["山田太郎".into()];
-    p.pii = vec![Detector::JpMyNumber, Detector::Email];
-    p
+    Plan {
+        terms: vec!["山田太郎".into()],
+        pii: vec![Detector::JpMyNumber, Detector::Email],
+        ..Plan::default()
+    }
 }
 
 /// Redacts (and, with an empty plan, scrubs) every fixture into `dir`; returns the paths.

@@ -618,9 +618,10 @@ mod tests {
     }
 
     fn plan(term: &str) -> Plan {
-        let mut p = Plan::default();
-        p.terms = vec![term.into()];
-        p
+        Plan {
+            terms: vec![term.into()],
+            ..Plan::default()
+        }
     }
 
     #[test]
@@ -650,8 +651,10 @@ mod tests {
 
     #[test]
     fn numeric_cell_becomes_inline_string_and_matching_formula_goes() {
-        let mut p = Plan::default();
-        p.pii = vec![crate::pii::Detector::JpMyNumber];
+        let p = Plan {
+            pii: vec![crate::pii::Detector::JpMyNumber],
+            ..Plan::default()
+        };
         let xml = r#"<sheetData><row><c r="A1"><f>123456789018+0</f><v>123456789018</v></c><c r="B1" t="s"><v>1</v></c></row></sheetData>"#;
         let out = run(xml, Flavor::Sheet, &p);
         assert_eq!(
@@ -662,8 +665,10 @@ mod tests {
 
     #[test]
     fn attribute_values_and_odf_typed_values_are_masked() {
-        let mut p = Plan::default();
-        p.pii = vec![crate::pii::Detector::JpMyNumber];
+        let p = Plan {
+            pii: vec![crate::pii::Detector::JpMyNumber],
+            ..Plan::default()
+        };
         let xml = r#"<table:table-cell office:value-type="float" office:value="123456789018"><text:p>123456789018</text:p></table:table-cell>"#;
         let out = run(xml, Flavor::Odf, &p);
         assert_eq!(

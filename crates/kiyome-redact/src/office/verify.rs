@@ -383,8 +383,10 @@ mod tests {
     use super::*;
 
     fn leaks(hay: &[u8], binary: bool) -> Vec<String> {
-        let mut p = Plan::default();
-        p.terms = vec!["山田".into()];
+        let p = Plan {
+            terms: vec!["山田".into()],
+            ..Plan::default()
+        };
         let mut r = LeakReport::default();
         BytePatterns::new(&p, "s").scan(hay, "x", binary, &mut r);
         r.leaks.into_iter().map(|l| l.location).collect()
