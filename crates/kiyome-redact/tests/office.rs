@@ -248,3 +248,27 @@ fn scrub_alone_removes_hidden_information_and_keeps_all_visible_text() {
     let after = verify(Kind::Docx, &out.data, &Plan::default());
     assert!(after.is_clean(), "{:?}", after.leaks);
 }
+
+#[test]
+fn an_area_on_page_1_of_a_document_fills_its_first_picture() {
+    let name = "redact_docx_hidden_info.docx";
+    let p = Plan {
+        areas: vec![kiyome_redact::Area::parse("1:0,0,8,8").unwrap()],
+        ..Plan::default()
+    };
+    let (_, out, report) = run(name, &p);
+    assert_eq!(report.categories.get("area"), Some(&1), "{report:?}");
+    let (_, pic) = parts(&out)
+        .into_iter()
+        .find(|(n, _)| n == "word/media/image1.jpeg")
+        .unwrap();
+    let img = kiyome_image::image::load_from_memory(&pic)
+        .unwrap()
+        .to_rgb8();
+    // JPEG is lossy: the filled corner is near black, the far corner keeps its colour.
+    let [r, g, b] = img.get_pixel(3, 3).0;
+    assert!(r < 24 && g < 24 && b < 24, "{:?}", img.get_pixel(3, 3));
+    let far = img.get_pixel(30, 22).0;
+    assert!(far.iter().any(|c| *c > 60), "{far:?}");
+    assert!(!pic.windows(4).any(|w| w == b"Exif"));
+}

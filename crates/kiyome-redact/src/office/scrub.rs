@@ -63,6 +63,33 @@ const EMPTY_CORE: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"
 /// Empty extended properties: no company, manager, template, total editing time or titles.
 const EMPTY_APP: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<Properties xmlns=\"http://schemas.openxmlformats.org/officeDocument/2006/extended-properties\" xmlns:vt=\"http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes\"></Properties>";
 
+/// Empty custom properties.
+const EMPTY_CUSTOM: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<Properties xmlns=\"http://schemas.openxmlformats.org/officeDocument/2006/custom-properties\" xmlns:vt=\"http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes\"></Properties>";
+
+/// Which OPC property part an XML part is, by its root element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Props {
+    Core,
+    App,
+    Custom,
+}
+
+/// The kind of property part `data` is, judged from the start of its root element.
+pub(crate) fn props_part(data: &[u8]) -> Option<Props> {
+    let head = data.get(..data.len().min(1024))?;
+    let text = String::from_utf8_lossy(head);
+    let root = text
+        .split('<')
+        .find(|t| !t.starts_with('?') && !t.starts_with('!') && !t.is_empty())?;
+    let name = root.split([' ', '>', '/', '\n', '\r', '\t']).next()?;
+    match xml::local(name) {
+        "coreProperties" => Some(Props::Core),
+        "Properties" if root.contains("extended-properties") => Some(Props::App),
+        "Properties" if root.contains("custom-properties") => Some(Props::Custom),
+        _ => None,
+    }
+}
+
 /// The scrub/redaction hook of one package.
 pub(crate) struct Hook<'p> {
     odf: bool,
@@ -312,7 +339,8 @@ impl<'p> Hook<'p> {
     fn rewrite_xml(&mut self, name: &str, data: &[u8], ctx: &Ctx<'_>) -> Result<Vec<u8>, Error> {
         let l = name.to_ascii_lowercase();
         if !self.odf {
-            if l == "docprops/core.xml" || l == "docprops/app.xml" {
+            let props = props_part(data);
+            if props.is_some() || l == "docprops/core.xml" || l == "docprops/app.xml" {
                 if has_children(data, name, ctx)? {
                     self.col.add(note(
                         "ooxml.properties",
@@ -322,10 +350,14 @@ impl<'p> Hook<'p> {
                         "document properties reset",
                     ));
                 }
-                let empty = if l == "docprops/core.xml" {
-                    EMPTY_CORE
-                } else {
-                    EMPTY_APP
+                // Found by content, not name: a package may carry a second core-properties
+                // part (docProps/core1.xml) that some readers show.
+                let empty = match props {
+                    Some(Props::Core) => EMPTY_CORE,
+                    Some(Props::App) => EMPTY_APP,
+                    Some(Props::Custom) => EMPTY_CUSTOM,
+                    None if l == "docprops/core.xml" => EMPTY_CORE,
+                    None => EMPTY_APP,
                 };
                 return Ok(empty.as_bytes().to_vec());
             }
@@ -820,6 +852,16 @@ mod tests {
             !s.contains("hidden") && !s.contains("inner") && !s.contains("gone"),
             "{s}"
         );
+    }
+
+    #[test]
+    fn property_parts_are_recognised_by_their_root_not_their_name() {
+        // poi MultipleCoreProperties.docx carries a second core part, docProps/core1.xml.
+        let core = br#"<?xml version="1.0"?><cp:coreProperties xmlns:cp="x"><dc:creator>A</dc:creator></cp:coreProperties>"#;
+        assert_eq!(props_part(core), Some(Props::Core));
+        let app = br#"<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"/>"#;
+        assert_eq!(props_part(app), Some(Props::App));
+        assert_eq!(props_part(b"<w:document/>"), None);
     }
 
     #[test]

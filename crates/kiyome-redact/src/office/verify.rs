@@ -298,7 +298,9 @@ fn check_xml(
     r: &mut LeakReport,
 ) -> Result<(), Error> {
     let l = name.to_ascii_lowercase();
-    let props = l == "docprops/core.xml" || l == "docprops/app.xml";
+    let props = l == "docprops/core.xml"
+        || l == "docprops/app.xml"
+        || super::scrub::props_part(data).is_some();
     let word = l.starts_with("word/");
     let rules = plan.has_text_rules();
     let mut depth = 0u32;
