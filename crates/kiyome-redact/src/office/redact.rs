@@ -413,6 +413,9 @@ pub(crate) fn redact_xml(
     // Inside a numeric cell's <v> being turned into <is><t>: write the end tags ourselves.
     let mut in_inline_v = false;
     let mut attr_hits = 0u64;
+    // Sheet names written so far: two names masked alike must stay distinct (Excel refuses a
+    // workbook with duplicate sheet names).
+    let mut sheet_names: HashSet<String> = HashSet::new();
     loop {
         buf.clear();
         let ev = reader
@@ -482,7 +485,15 @@ pub(crate) fn redact_xml(
                 let to_inline_cell = flavor == Flavor::Sheet
                     && l == "c"
                     && cur_cell.is_some_and(|ci| to_inline.contains(&ci));
-                let new = rewrite_attrs(e, &name, flavor, plan, &mut hits, to_inline_cell);
+                let new = rewrite_attrs(
+                    e,
+                    &name,
+                    flavor,
+                    plan,
+                    &mut hits,
+                    to_inline_cell,
+                    &mut sheet_names,
+                );
                 match new {
                     Some(s) => {
                         attr_hits += 1;
@@ -547,8 +558,10 @@ fn rewrite_attrs(
     plan: &Plan,
     hits: &mut Vec<Match>,
     inline_cell: bool,
+    sheet_names: &mut HashSet<String>,
 ) -> Option<BytesStart<'static>> {
     let l = local(name);
+    let sheet = flavor == Flavor::Workbook && l == "sheet";
     let odf_cell = flavor == Flavor::Odf && l == "table-cell";
     let mut changed = inline_cell;
     let mut out: Vec<(String, Cow<'static, str>)> = Vec::new();
@@ -564,7 +577,24 @@ fn rewrite_attrs(
             continue;
         }
         let value = unescape(&raw);
-        match mask_str(plan, &value, hits) {
+        let masked = mask_str(plan, &value, hits);
+        if sheet && local(&key) == "name" {
+            let mut unique = masked.clone().unwrap_or_else(|| value.clone());
+            let mut n = 2;
+            while !sheet_names.insert(unique.clone()) && n < 1000 {
+                unique = format!("{} ({n})", masked.as_deref().unwrap_or(&value));
+                n += 1;
+            }
+            if masked.is_some() {
+                changed = true;
+                out.push((
+                    key,
+                    Cow::Owned(quick_xml::escape::escape(unique).into_owned()),
+                ));
+                continue;
+            }
+        }
+        match masked {
             Some(masked) => {
                 changed = true;
                 let k = local(&key);
@@ -660,6 +690,21 @@ mod tests {
         assert_eq!(
             out,
             r#"<sheetData><row><c r="A1" t="inlineStr"><is><t>■■■■■■■■■■■■</t></is></c><c r="B1" t="s"><v>1</v></c></row></sheetData>"#
+        );
+    }
+
+    #[test]
+    fn sheet_names_masked_alike_stay_distinct() {
+        let p = Plan {
+            terms: vec!["山田".into(), "佐藤".into()],
+            ..Plan::default()
+        };
+        let xml =
+            r#"<sheets><sheet name="山田" sheetId="1"/><sheet name="佐藤" sheetId="2"/></sheets>"#;
+        let out = run(xml, Flavor::Workbook, &p);
+        assert_eq!(
+            out,
+            r#"<sheets><sheet name="■■" sheetId="1"/><sheet name="■■ (2)" sheetId="2"/></sheets>"#
         );
     }
 
