@@ -10,6 +10,7 @@ mod media;
 mod office;
 mod ole;
 mod pdf;
+mod redact;
 mod redaction;
 
 use fixture::Fixture;
@@ -34,6 +35,7 @@ fn main() -> std::io::Result<()> {
 pub fn all() -> Vec<Fixture> {
     let mut v = Vec::new();
     v.extend(pdf::fixtures());
+    v.extend(redact::fixtures());
     v.extend(office::fixtures());
     v.extend(ole::fixtures());
     v.extend(media::fixtures());

@@ -155,7 +155,7 @@ fn digit_boundary(text: &str, s: usize, e: usize) -> bool {
         let mut it = before.chars().rev();
         match it.next() {
             Some(c) if c.is_ascii_digit() => true,
-            Some('-') => it.next().is_some_and(|c| c.is_ascii_digit()),
+            Some('-' | ' ') => it.next().is_some_and(|c| c.is_ascii_digit()),
             _ => false,
         }
     };
@@ -163,7 +163,7 @@ fn digit_boundary(text: &str, s: usize, e: usize) -> bool {
         let mut it = after.chars();
         match it.next() {
             Some(c) if c.is_ascii_digit() => true,
-            Some('-') => it.next().is_some_and(|c| c.is_ascii_digit()),
+            Some('-' | ' ') => it.next().is_some_and(|c| c.is_ascii_digit()),
             _ => false,
         }
     };
@@ -304,6 +304,8 @@ mod tests {
         );
         assert!(found(Detector::JpMyNumber, "9123456789018").is_empty());
         assert!(found(Detector::JpMyNumber, "123456789017").is_empty());
+        // Part of a longer grouped number (a card number) is not a My Number.
+        assert!(found(Detector::JpMyNumber, "4111 1111 1111 1111").is_empty());
     }
 
     #[test]

@@ -12,6 +12,11 @@
 //! [`verify`] is the leak check: it shares nothing with steps 2–3 (it extracts text with
 //! hayro's interpreter, not ours, and scans raw bytes).
 
+mod apply;
+mod fonts;
+mod geom;
+mod images;
+mod interp;
 mod scrub;
 mod verify;
 
@@ -43,11 +48,19 @@ pub fn redact(
     let mut loaded = rewrite::load(&disarmed.data, ctx, None)?;
     let doc = &mut loaded.doc;
     scrub::scrub(doc, ctx, report)?;
-    if !plan.is_empty() {
-        return Err(Error::unsupported(
-            "PDF content redaction (terms, patterns, areas) is not available in this build yet",
-        ));
+    let pages: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
+    for a in &plan.areas {
+        if a.page as usize > pages.len() {
+            return Err(Error::unsupported(format!(
+                "area on page {} of a {}-page document",
+                a.page,
+                pages.len()
+            )));
+        }
     }
+    // The content pass runs even without rules: it removes hidden optional content.
+    apply::apply(doc, &pages, plan, ctx, report)?;
+    apply::scrub_strings(doc, plan, report);
     let id = document_id(doc);
     report.removed(
         kiyome_core::Finding::new(

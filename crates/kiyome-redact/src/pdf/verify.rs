@@ -223,6 +223,8 @@ struct BytePatterns {
     all: Option<Regex>,
     long: Option<Regex>,
     hashes: Vec<String>,
+    /// Per term: only ASCII after NFKC.
+    ascii: Vec<bool>,
 }
 
 impl BytePatterns {
@@ -277,18 +279,30 @@ impl BytePatterns {
             all: build(1),
             long: build(MIN_BINARY_PATTERN),
             hashes: plan.terms.iter().map(|t| salted_hash(t, salt)).collect(),
+            ascii: plan
+                .terms
+                .iter()
+                .map(|t| normalize_str(t, View::Patterns).is_ascii())
+                .collect(),
             list,
         }
     }
 
     /// The (term index, encoding) of every pattern found in `hay`.
     fn find(&self, hay: &[u8], binary: bool) -> Vec<(usize, &'static str)> {
+        self.find_in(hay, binary, false)
+    }
+
+    /// Like [`BytePatterns::find`]; in a font program (`font`), terms written only in ASCII
+    /// are not searched: glyph names and copyright notices hold ordinary words.
+    fn find_in(&self, hay: &[u8], binary: bool, font: bool) -> Vec<(usize, &'static str)> {
         let re = if binary { &self.long } else { &self.all };
         let Some(re) = re else { return Vec::new() };
         let mut out: Vec<(usize, &'static str)> = Vec::new();
-        for m in re.find_iter(hay).take(16) {
+        for m in re.find_iter(hay).take(if font { 4096 } else { 16 }) {
             let got = m.as_bytes();
             if let Some(p) = self.list.iter().find(|p| p.2.eq_ignore_ascii_case(got))
+                && !(font && self.ascii.get(p.0).copied().unwrap_or(false))
                 && !out.contains(&(p.0, p.1))
             {
                 out.push((p.0, p.1));
@@ -304,6 +318,12 @@ fn to_fullwidth(c: char) -> char {
         ' ' => '\u{3000}',
         _ => c,
     }
+}
+
+fn is_font_program(d: &Dictionary) -> bool {
+    d.has(b"Length1")
+        || d.has(b"Length2")
+        || matches!(d.get(b"Subtype"), Ok(Object::Name(n)) if matches!(n.as_slice(), b"Type1C" | b"CIDFontType0C" | b"OpenType"))
 }
 
 fn is_binary_stream(d: &Dictionary) -> bool {
@@ -370,7 +390,7 @@ fn scan_objects(
             };
             let bytes: &[u8] = decoded.as_deref().unwrap_or(&s.content);
             ctx.budget.consume(bytes.len() as u64)?;
-            for (term, enc) in patterns.find(bytes, binary) {
+            for (term, enc) in patterns.find_in(bytes, binary, is_font_program(&s.dict)) {
                 r.add(term_leak("verify.bytes", &loc, patterns, term, enc));
             }
         }

@@ -1,0 +1,698 @@
+//! Deciding what goes and rewriting the content streams.
+//!
+//! **Text.** Glyphs are grouped into lines (content order, same baseline; vertical writing:
+//! same column), the plan is matched on each line's Unicode text — across Tj/TJ pieces and
+//! text objects — and the glyphs under a match, or whose box meets an area, are removed.
+//!
+//! **No glyph-position leak.** A text object (BT…ET) that loses a glyph is rewritten in
+//! *absolute mode*: every remaining run of glyphs is placed by its own `Tm` (the exact
+//! original position, so rendering outside the boxes is unchanged), relative moves (`Td`,
+//! `TD`, `T*`, `'`, `"`) are dropped, and TJ adjustments next to removed glyphs are dropped.
+//! No number in the output is the width of the removed text, and nothing on the line
+//! depends on it. With `mask_length` the whole line goes and its box covers it.
+//!
+//! **Images, paths, hidden layers.** Image pixels inside areas (and under removed invisible
+//! text, the OCR layer of a scan) are overwritten; paths wholly inside an area are removed;
+//! content of optional-content groups hidden by default is removed.
+//!
+//! **Boxes** are drawn as page content (`q … re f Q`) after the page's own content.
+
+use super::geom::{Matrix, Rect};
+use super::interp::{GlyphRec, Interp, StreamKey};
+use crate::plan::{Area, Plan};
+use crate::report::RedactionReport;
+use kiyome_core::{Action, Ctx, Error, Finding, Severity};
+use kiyome_pdf::rewrite::lopdf::content::{Content, Operation};
+use kiyome_pdf::rewrite::lopdf::{Dictionary, Document, Object, ObjectId, Stream, StringFormat};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+/// The outcome of the decisions, before rewriting.
+struct Decisions {
+    /// Removed glyphs, keyed by (stream, op, piece, byte start).
+    removed: HashSet<(usize, usize, usize, usize)>,
+    /// Boxes per page.
+    boxes: BTreeMap<usize, Vec<Rect>>,
+    /// Ops to drop per stream.
+    drop_ops: HashMap<usize, BTreeSet<usize>>,
+    /// BDC ops whose /ActualText, /Alt, /E go.
+    strip_props: HashMap<usize, BTreeSet<usize>>,
+    /// Images to overwrite: image object → page-space rectangles in image space.
+    image_areas: BTreeMap<ObjectId, Vec<(Matrix, Rect)>>,
+}
+
+/// What the rewrite learnt about fonts: codes kept and removed per font object.
+#[derive(Default)]
+pub(crate) struct FontUse {
+    /// font → code → (unicode, cid, kept?)
+    pub codes: HashMap<ObjectId, BTreeMap<u32, (Option<String>, bool)>>,
+}
+
+/// Applies `plan` to the pages `pages` of `doc`.
+pub(crate) fn apply(
+    doc: &mut Document,
+    pages: &[ObjectId],
+    plan: &Plan,
+    ctx: &Ctx<'_>,
+    report: &mut RedactionReport,
+) -> Result<FontUse, Error> {
+    let it = Interp::run(doc, pages, ctx)?;
+    let d = decide(&it, plan, report);
+    let unmapped: u64 = it.unmapped.values().sum();
+    if unmapped > 0 && plan.has_text_rules() {
+        report.removed(
+            Finding::new("redact.unmapped_glyphs", Severity::Info, "content")
+                .detail(format!(
+                    "{unmapped} glyphs without a Unicode mapping could not be searched for terms"
+                ))
+                .action(Action::Reported),
+        );
+    }
+    let mut fonts = FontUse::default();
+    for g in &it.glyphs {
+        if let Some(f) = g.font {
+            let kept = !d.removed.contains(&(g.stream, g.op, g.piece, g.start));
+            let e = fonts
+                .codes
+                .entry(f)
+                .or_default()
+                .entry(g.code)
+                .or_insert((g.text.clone(), false));
+            e.1 |= kept;
+        }
+    }
+    super::images::overwrite(doc, &d.image_areas, plan, ctx, report)?;
+    rewrite(doc, pages, &it, &d, plan)?;
+    Ok(fonts)
+}
+
+fn same_line(a: &GlyphRec, b: &GlyphRec) -> bool {
+    if a.stream != b.stream || a.seq != b.seq || a.vertical != b.vertical || a.page != b.page {
+        return false;
+    }
+    let tol = a.size.max(b.size).max(1.0) * 0.5;
+    if a.vertical {
+        (a.origin.0 - b.origin.0).abs() <= tol && b.origin.1 <= a.origin.1 + tol
+    } else {
+        (a.origin.1 - b.origin.1).abs() <= tol && b.origin.0 >= a.origin.0 - a.size.max(1.0) * 2.0
+    }
+}
+
+fn area_rect(a: &Area) -> Rect {
+    Rect {
+        x0: a.x0,
+        y0: a.y0,
+        x1: a.x1,
+        y1: a.y1,
+    }
+}
+
+fn decide(it: &Interp, plan: &Plan, report: &mut RedactionReport) -> Decisions {
+    let mut d = Decisions {
+        removed: HashSet::new(),
+        boxes: BTreeMap::new(),
+        drop_ops: HashMap::new(),
+        strip_props: HashMap::new(),
+        image_areas: BTreeMap::new(),
+    };
+    let key = |g: &GlyphRec| (g.stream, g.op, g.piece, g.start);
+    let part = |page: usize| format!("page {}", page + 1);
+    // Lines.
+    let mut lines: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut start = 0;
+    for i in 1..=it.glyphs.len() {
+        let brk = match (it.glyphs.get(i - 1), it.glyphs.get(i)) {
+            (Some(a), Some(b)) => !same_line(a, b),
+            _ => true,
+        };
+        if brk {
+            lines.push(start..i);
+            start = i;
+        }
+    }
+    let mut removed_idx: Vec<bool> = vec![false; it.glyphs.len()];
+    if plan.has_text_rules() {
+        for line in &lines {
+            let mut text = String::new();
+            let mut spans: Vec<(usize, usize, usize)> = Vec::new();
+            let mut prev: Option<&GlyphRec> = None;
+            for gi in line.clone() {
+                let g = &it.glyphs[gi];
+                let Some(t) = &g.text else { continue };
+                if let Some(p) = prev {
+                    // A visible gap becomes a space, so patterns do not join separate words.
+                    let gap = if g.vertical {
+                        p.bbox.y0 - g.bbox.y1
+                    } else {
+                        g.bbox.x0 - p.bbox.x1
+                    };
+                    if gap > g.size.max(1.0) * 0.3 && !text.ends_with(' ') {
+                        text.push(' ');
+                    }
+                }
+                let s = text.len();
+                text.push_str(t);
+                spans.push((s, text.len(), gi));
+                prev = Some(g);
+            }
+            let page = it.glyphs.get(line.start).map_or(0, |g| g.page);
+            for m in plan.find_matches(&text) {
+                let mut any = false;
+                for &(s, e, gi) in &spans {
+                    if s < m.end && m.start < e {
+                        removed_idx[gi] = true;
+                        any = true;
+                    }
+                }
+                if any {
+                    report.record_hit(&part(page), m.category, m.rule);
+                }
+            }
+        }
+    }
+    if plan.mask_length {
+        for line in &lines {
+            if line.clone().any(|i| removed_idx[i]) {
+                for i in line.clone() {
+                    removed_idx[i] = true;
+                }
+            }
+        }
+    }
+    // Areas.
+    let mut areas_by_page: BTreeMap<usize, Vec<Rect>> = BTreeMap::new();
+    for a in &plan.areas {
+        let p = a.page.saturating_sub(1) as usize;
+        areas_by_page.entry(p).or_default().push(area_rect(a));
+        report.record_area(&part(p));
+    }
+    for (gi, g) in it.glyphs.iter().enumerate() {
+        if let Some(areas) = areas_by_page.get(&g.page)
+            && areas.iter().any(|a| a.intersects(&g.bbox))
+        {
+            removed_idx[gi] = true;
+        }
+    }
+    // Boxes over removed text: one per run of removed glyphs on a line (the whole line with
+    // mask_length).
+    for line in &lines {
+        let mut cur: Option<(usize, Rect)> = None;
+        for gi in line.clone() {
+            let g = &it.glyphs[gi];
+            if removed_idx[gi] && g.bbox.is_finite() {
+                cur = Some(match cur {
+                    Some((p, r)) => (p, r.union(&g.bbox)),
+                    None => (g.page, g.bbox),
+                });
+            } else if let Some((p, r)) = cur.take() {
+                d.boxes.entry(p).or_default().push(r);
+            }
+        }
+        if let Some((p, r)) = cur {
+            d.boxes.entry(p).or_default().push(r);
+        }
+    }
+    for (p, rs) in &areas_by_page {
+        d.boxes.entry(*p).or_default().extend(rs.iter().copied());
+    }
+    // Removed invisible text (the OCR layer over a scan) marks where the image shows it.
+    let mut image_zones = areas_by_page.clone();
+    for (gi, g) in it.glyphs.iter().enumerate() {
+        if removed_idx[gi] {
+            d.removed.insert(key(g));
+            if g.invisible && g.bbox.is_finite() {
+                image_zones.entry(g.page).or_default().push(g.bbox);
+            }
+        }
+    }
+    // Images.
+    for img in &it.images {
+        let Some(zones) = image_zones.get(&img.page) else {
+            continue;
+        };
+        let bbox = Rect::transformed(0.0, 0.0, 1.0, 1.0, &img.ctm);
+        let hits: Vec<Rect> = zones
+            .iter()
+            .filter(|z| z.intersects(&bbox))
+            .copied()
+            .collect();
+        if hits.is_empty() {
+            continue;
+        }
+        match img.xobject {
+            Some(id) => {
+                let e = d.image_areas.entry(id).or_default();
+                for z in hits {
+                    e.push((img.ctm, z));
+                }
+            }
+            // Inline images inside an area are removed whole.
+            None => {
+                d.drop_ops.entry(img.stream).or_default().insert(img.op);
+                d.boxes.entry(img.page).or_default().extend(hits);
+            }
+        }
+    }
+    // Paths wholly inside an area.
+    for p in &it.paths {
+        if p.clips {
+            continue;
+        }
+        if let Some(areas) = areas_by_page.get(&p.page)
+            && areas.iter().any(|a| a.contains(&p.bbox))
+        {
+            let set = d.drop_ops.entry(p.stream).or_default();
+            for i in p.first..=p.paint {
+                set.insert(i);
+            }
+            report.removed(
+                Finding::new("redact.path_area", Severity::Info, part(p.page))
+                    .detail("vector path inside a redaction area removed")
+                    .action(Action::Removed),
+            );
+        }
+    }
+    // Hidden optional content.
+    let mut hidden = 0u64;
+    for s in &it.spans {
+        if s.hidden {
+            let set = d.drop_ops.entry(s.stream).or_default();
+            for i in s.begin..=s.end {
+                set.insert(i);
+            }
+            hidden += 1;
+        }
+    }
+    for (stream, op) in &it.hidden_do {
+        d.drop_ops.entry(*stream).or_default().insert(*op);
+        hidden += 1;
+    }
+    if hidden > 0 {
+        report.removed(
+            Finding::new("scrub.hidden_layer", Severity::Info, "content")
+                .detail(format!(
+                    "{hidden} hidden optional-content sequences removed"
+                ))
+                .action(Action::Removed),
+        );
+    }
+    // /ActualText (and /Alt, /E) of spans that held removed text would restore it.
+    for s in &it.spans {
+        if s.has_text
+            && it.glyphs.iter().any(|g| {
+                g.stream == s.stream
+                    && g.op > s.begin
+                    && g.op < s.end
+                    && d.removed.contains(&key(g))
+            })
+        {
+            d.strip_props.entry(s.stream).or_default().insert(s.begin);
+        }
+    }
+    d
+}
+
+fn real(v: f64) -> Object {
+    // Four decimals: finer than any device, coarse enough to stay readable.
+    Object::Real(((v * 10_000.0).round() / 10_000.0) as f32)
+}
+
+fn tm_op(m: &Matrix) -> Operation {
+    Operation::new("Tm", m.iter().map(|v| real(*v)).collect())
+}
+
+/// One show operator split into kept runs: each run is (text matrix at its start, TJ array).
+fn runs_of(
+    op_index: usize,
+    op: &Operation,
+    stream: usize,
+    glyphs: &HashMap<(usize, usize), Vec<&GlyphRec>>,
+    removed: &HashSet<(usize, usize, usize, usize)>,
+) -> Vec<(Matrix, Vec<Object>)> {
+    let pieces: Vec<(usize, &Object)> = match op.operator.as_str() {
+        "TJ" => match op.operands.first() {
+            Some(Object::Array(a)) => a.iter().enumerate().collect(),
+            _ => Vec::new(),
+        },
+        "\"" => op.operands.get(2).map(|x| vec![(2, x)]).unwrap_or_default(),
+        _ => op
+            .operands
+            .first()
+            .map(|x| vec![(0, x)])
+            .unwrap_or_default(),
+    };
+    let gl = glyphs.get(&(stream, op_index));
+    let mut runs: Vec<(Matrix, Vec<Object>)> = Vec::new();
+    let mut open: Option<(Matrix, Vec<Object>)> = None;
+    let mut pending: Vec<Object> = Vec::new();
+    for (piece, obj) in pieces {
+        match obj {
+            Object::String(bytes, fmt) => {
+                let mut recs: Vec<&GlyphRec> = gl
+                    .map(|v| v.iter().copied().filter(|g| g.piece == piece).collect())
+                    .unwrap_or_default();
+                recs.sort_by_key(|g| g.start);
+                let mut cur: Vec<u8> = Vec::new();
+                for g in recs {
+                    let gone = removed.contains(&(stream, op_index, piece, g.start));
+                    if gone {
+                        if let Some((m, mut arr)) = open.take() {
+                            if !cur.is_empty() {
+                                arr.push(Object::String(std::mem::take(&mut cur), *fmt));
+                            }
+                            runs.push((m, arr));
+                        }
+                        pending.clear();
+                        continue;
+                    }
+                    let b = bytes.get(g.start..g.end).unwrap_or(&[]);
+                    match &mut open {
+                        Some((_, arr)) => {
+                            if !pending.is_empty() {
+                                if !cur.is_empty() {
+                                    arr.push(Object::String(std::mem::take(&mut cur), *fmt));
+                                }
+                                arr.append(&mut pending);
+                            }
+                            cur.extend_from_slice(b);
+                        }
+                        None => {
+                            pending.clear();
+                            open = Some((g.tm, Vec::new()));
+                            cur.extend_from_slice(b);
+                        }
+                    }
+                }
+                if let Some((_, arr)) = &mut open
+                    && !cur.is_empty()
+                {
+                    arr.push(Object::String(cur, *fmt));
+                }
+            }
+            other => {
+                if open.is_some() {
+                    pending.push(other.clone());
+                }
+            }
+        }
+    }
+    if let Some(r) = open {
+        runs.push(r);
+    }
+    runs.retain(|r| !r.1.is_empty());
+    runs
+}
+
+fn rewrite_ops(
+    stream: usize,
+    ops: &[Operation],
+    glyphs: &HashMap<(usize, usize), Vec<&GlyphRec>>,
+    d: &Decisions,
+) -> Vec<Operation> {
+    let drop = d.drop_ops.get(&stream);
+    let strip = d.strip_props.get(&stream);
+    // Text objects that lose a glyph are rewritten in absolute mode.
+    let mut absolute: HashSet<usize> = HashSet::new();
+    let mut block_start: Option<usize> = None;
+    let mut block_has: bool = false;
+    for (i, op) in ops.iter().enumerate() {
+        match op.operator.as_str() {
+            "BT" => {
+                block_start = Some(i);
+                block_has = false;
+            }
+            "ET" => {
+                if block_has && let Some(s) = block_start {
+                    absolute.extend(s..=i);
+                }
+                block_start = None;
+            }
+            _ => {
+                if let Some(gl) = glyphs.get(&(stream, i))
+                    && gl
+                        .iter()
+                        .any(|g| d.removed.contains(&(stream, i, g.piece, g.start)))
+                {
+                    block_has = true;
+                    if block_start.is_none() {
+                        absolute.insert(i);
+                    }
+                }
+            }
+        }
+    }
+    if block_has && let Some(s) = block_start {
+        absolute.extend(s..ops.len());
+    }
+    let mut out = Vec::with_capacity(ops.len());
+    for (i, op) in ops.iter().enumerate() {
+        if drop.is_some_and(|s| s.contains(&i)) {
+            continue;
+        }
+        if strip.is_some_and(|s| s.contains(&i))
+            && let Some(Object::Dictionary(props)) = op.operands.get(1)
+        {
+            let mut p = props.clone();
+            for k in [b"ActualText".as_slice(), b"Alt", b"E"] {
+                p.remove(k);
+            }
+            let mut o = op.operands.clone();
+            o[1] = Object::Dictionary(p);
+            out.push(Operation::new("BDC", o));
+            continue;
+        }
+        if strip.is_some_and(|s| s.contains(&i)) && op.operator == "BDC" {
+            // Named properties cannot be edited here: keep the tag, drop the link.
+            out.push(Operation::new(
+                "BMC",
+                op.operands.first().cloned().into_iter().collect(),
+            ));
+            continue;
+        }
+        if !absolute.contains(&i) {
+            out.push(op.clone());
+            continue;
+        }
+        match op.operator.as_str() {
+            "Td" | "TD" | "Tm" | "T*" => {
+                if op.operator == "TD"
+                    && let Some(ty) = op.operands.get(1)
+                {
+                    // TD also sets the leading; keep that effect.
+                    let v = match ty {
+                        Object::Integer(x) => -(*x as f64),
+                        Object::Real(x) => -f64::from(*x),
+                        _ => 0.0,
+                    };
+                    out.push(Operation::new("TL", vec![real(v)]));
+                }
+            }
+            "Tj" | "TJ" | "'" | "\"" => {
+                if op.operator == "\"" {
+                    if let Some(aw) = op.operands.first() {
+                        out.push(Operation::new("Tw", vec![aw.clone()]));
+                    }
+                    if let Some(ac) = op.operands.get(1) {
+                        out.push(Operation::new("Tc", vec![ac.clone()]));
+                    }
+                }
+                for (m, arr) in runs_of(i, op, stream, glyphs, &d.removed) {
+                    out.push(tm_op(&m));
+                    out.push(Operation::new("TJ", vec![Object::Array(arr)]));
+                }
+            }
+            _ => out.push(op.clone()),
+        }
+    }
+    out
+}
+
+fn box_ops(boxes: &[Rect], plan: &Plan) -> Vec<u8> {
+    let [r, g, b] = plan.box_color.0;
+    let mut s = format!("q {r:.4} {g:.4} {b:.4} rg\n");
+    for bx in boxes {
+        if !bx.is_finite() {
+            continue;
+        }
+        // Whole points outward: the box edge then says nothing finer about the width.
+        let (x0, y0) = (bx.x0.floor(), bx.y0.floor());
+        let (x1, y1) = (bx.x1.ceil(), bx.y1.ceil());
+        s.push_str(&format!("{x0} {y0} {} {} re f\n", x1 - x0, y1 - y0));
+    }
+    s.push_str("Q\n");
+    s.into_bytes()
+}
+
+fn rewrite(
+    doc: &mut Document,
+    pages: &[ObjectId],
+    it: &Interp,
+    d: &Decisions,
+    plan: &Plan,
+) -> Result<(), Error> {
+    let mut glyphs: HashMap<(usize, usize), Vec<&GlyphRec>> = HashMap::new();
+    let mut first_seq: HashMap<usize, usize> = HashMap::new();
+    for g in &it.glyphs {
+        // A Form drawn twice records its glyphs twice; the first drawing describes the
+        // stream (removal is the union of both, via the key).
+        let s = *first_seq.entry(g.stream).or_insert(g.seq);
+        if s == g.seq {
+            glyphs.entry((g.stream, g.op)).or_default().push(g);
+        }
+    }
+    let touched: HashSet<usize> = d
+        .removed
+        .iter()
+        .map(|k| k.0)
+        .chain(d.drop_ops.keys().copied())
+        .chain(d.strip_props.keys().copied())
+        .collect();
+    for (si, parsed) in it.streams.iter().enumerate() {
+        let page_box = match parsed.key {
+            StreamKey::Page(p) => d.boxes.get(&p).filter(|b| !b.is_empty()),
+            StreamKey::Form(_) => None,
+        };
+        if !touched.contains(&si) && page_box.is_none() {
+            continue;
+        }
+        let ops = if touched.contains(&si) {
+            rewrite_ops(si, &parsed.ops, &glyphs, d)
+        } else {
+            parsed.ops.clone()
+        };
+        let mut body = Content { operations: ops }
+            .encode()
+            .map_err(|e| Error::parse("pdf", format!("cannot encode content: {e}")))?;
+        match parsed.key {
+            StreamKey::Page(p) => {
+                let mut data = b"q\n".to_vec();
+                data.append(&mut body);
+                data.extend_from_slice(b"\nQ\n");
+                if let Some(b) = page_box {
+                    data.extend(box_ops(b, plan));
+                }
+                let mut st = Stream::new(Dictionary::new(), data);
+                let _ = st.compress();
+                let id = doc.add_object(Object::Stream(st));
+                if let Some(pid) = pages.get(p)
+                    && let Some(Object::Dictionary(pd)) = doc.objects.get_mut(pid)
+                {
+                    pd.set("Contents", Object::Reference(id));
+                }
+            }
+            StreamKey::Form(fid) => {
+                if let Some(Object::Stream(s)) = doc.objects.get_mut(&fid) {
+                    s.dict.remove(b"Filter");
+                    s.dict.remove(b"DecodeParms");
+                    s.set_plain_content(body);
+                    let _ = s.compress();
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Replaces the plan's matches in every string of the document outside content streams
+/// (/ActualText, /Alt, /E, /T, /Contents, /Title, destination names…) by `■`, one per match.
+/// Strings that are keys or binary by nature (/ID, encryption values, font registry names)
+/// are left alone. The replacement is deterministic, so a named destination and the links
+/// that name it stay consistent.
+pub(crate) fn scrub_strings(doc: &mut Document, plan: &Plan, report: &mut RedactionReport) {
+    if !plan.has_text_rules() {
+        return;
+    }
+    const SKIP: &[&[u8]] = &[
+        b"ID",
+        b"O",
+        b"U",
+        b"OE",
+        b"UE",
+        b"Perms",
+        b"Registry",
+        b"Ordering",
+        b"BaseFont",
+        b"FontName",
+        b"Panose",
+        b"Style",
+        b"CIDSet",
+    ];
+    let mut n = 0u64;
+    for obj in doc.objects.values_mut() {
+        let mut stack: Vec<&mut Object> = vec![obj];
+        let mut steps = 0usize;
+        while let Some(o) = stack.pop() {
+            steps += 1;
+            if steps > 100_000 {
+                break;
+            }
+            match o {
+                Object::String(bytes, _) => {
+                    if let Some(new) = redact_text_string(bytes, plan) {
+                        *o = Object::String(new, StringFormat::Hexadecimal);
+                        n += 1;
+                    }
+                }
+                Object::Array(a) => stack.extend(a.iter_mut()),
+                Object::Dictionary(d) => {
+                    for (k, v) in d.iter_mut() {
+                        if !SKIP.contains(&k.as_slice()) {
+                            stack.push(v);
+                        }
+                    }
+                }
+                Object::Stream(s) => {
+                    for (k, v) in s.dict.iter_mut() {
+                        if !SKIP.contains(&k.as_slice()) {
+                            stack.push(v);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    if n > 0 {
+        report.removed(
+            Finding::new("redact.text_attribute", Severity::Info, "document")
+                .detail(format!("{n} strings had matches removed"))
+                .action(Action::Removed),
+        );
+    }
+}
+
+fn redact_text_string(bytes: &[u8], plan: &Plan) -> Option<Vec<u8>> {
+    let text = if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        let units: Vec<u16> = rest
+            .chunks(2)
+            .map(|c| u16::from_be_bytes([c[0], c.get(1).copied().unwrap_or(0)]))
+            .collect();
+        String::from_utf16_lossy(&units)
+    } else if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        String::from_utf8_lossy(rest).into_owned()
+    } else {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => s.to_string(),
+            Err(_) => bytes.iter().map(|&b| char::from(b)).collect(),
+        }
+    };
+    let ranges = crate::plan::merge_ranges(
+        plan.find_matches(&text)
+            .iter()
+            .map(|m| (m.start, m.end))
+            .collect(),
+    );
+    if ranges.is_empty() {
+        return None;
+    }
+    let mut out = String::new();
+    let mut pos = 0;
+    for (s, e) in ranges {
+        out.push_str(text.get(pos..s).unwrap_or(""));
+        out.push('■');
+        pos = e;
+    }
+    out.push_str(text.get(pos..).unwrap_or(""));
+    let mut b = vec![0xFE, 0xFF];
+    b.extend(out.encode_utf16().flat_map(u16::to_be_bytes));
+    Some(b)
+}
