@@ -19,6 +19,7 @@
 
 use super::geom::{Matrix, Rect};
 use super::interp::{GlyphRec, Interp, StreamKey};
+use super::prune::{CodeUse, FontUse};
 use crate::plan::{Area, Plan};
 use crate::report::RedactionReport;
 use kiyome_core::{Action, Ctx, Error, Finding, Severity};
@@ -40,13 +41,6 @@ struct Decisions {
     image_areas: BTreeMap<ObjectId, Vec<(Matrix, Rect)>>,
 }
 
-/// What the rewrite learnt about fonts: codes kept and removed per font object.
-#[derive(Default)]
-pub(crate) struct FontUse {
-    /// font → code → (unicode, cid, kept?)
-    pub codes: HashMap<ObjectId, BTreeMap<u32, (Option<String>, bool)>>,
-}
-
 /// Applies `plan` to the pages `pages` of `doc`.
 pub(crate) fn apply(
     doc: &mut Document,
@@ -54,7 +48,7 @@ pub(crate) fn apply(
     plan: &Plan,
     ctx: &Ctx<'_>,
     report: &mut RedactionReport,
-) -> Result<FontUse, Error> {
+) -> Result<(FontUse, HashSet<ObjectId>), Error> {
     let it = Interp::run(doc, pages, ctx)?;
     let d = decide(&it, plan, report);
     let unmapped: u64 = it.unmapped.values().sum();
@@ -70,19 +64,33 @@ pub(crate) fn apply(
     let mut fonts = FontUse::default();
     for g in &it.glyphs {
         if let Some(f) = g.font {
-            let kept = !d.removed.contains(&(g.stream, g.op, g.piece, g.start));
+            let kept = !d.removed.contains(&(g.stream, g.op, g.piece, g.start))
+                && !d.drop_ops.get(&g.stream).is_some_and(|s| s.contains(&g.op));
             let e = fonts
                 .codes
                 .entry(f)
                 .or_default()
                 .entry(g.code)
-                .or_insert((g.text.clone(), false));
-            e.1 |= kept;
+                .or_insert(CodeUse {
+                    len: g.code_len,
+                    cid: g.cid,
+                    unicode: g.text.clone(),
+                    kept: false,
+                });
+            e.kept |= kept;
         }
     }
     super::images::overwrite(doc, &d.image_areas, plan, ctx, report)?;
     rewrite(doc, pages, &it, &d, plan)?;
-    Ok(fonts)
+    let forms = it
+        .streams
+        .iter()
+        .filter_map(|s| match s.key {
+            StreamKey::Form(id) => Some(id),
+            StreamKey::Page(_) => None,
+        })
+        .collect();
+    Ok((fonts, forms))
 }
 
 fn same_line(a: &GlyphRec, b: &GlyphRec) -> bool {

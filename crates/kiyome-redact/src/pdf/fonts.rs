@@ -23,6 +23,8 @@ pub(crate) struct Code {
     pub end: usize,
     /// The character code.
     pub code: u32,
+    /// The CID (composite fonts; simple fonts: the code).
+    pub cid: u32,
     /// Unicode text, when known.
     pub unicode: Option<String>,
     /// Horizontal advance in glyph space (thousandths of an em for non-Type3 fonts).
@@ -72,7 +74,7 @@ fn num(o: &Object) -> Option<f64> {
     }
 }
 
-fn resolve<'a>(doc: &'a Document, mut o: &'a Object) -> &'a Object {
+pub(crate) fn resolve<'a>(doc: &'a Document, mut o: &'a Object) -> &'a Object {
     for _ in 0..8 {
         match o {
             Object::Reference(id) => match doc.objects.get(id) {
@@ -104,7 +106,7 @@ fn name<'a>(doc: &'a Document, d: &'a Dictionary, key: &[u8]) -> Option<&'a [u8]
     }
 }
 
-fn stream_bytes(doc: &Document, o: &Object, max: usize) -> Option<Vec<u8>> {
+pub(crate) fn stream_bytes(doc: &Document, o: &Object, max: usize) -> Option<Vec<u8>> {
     match resolve(doc, o) {
         Object::Stream(s) => {
             if s.dict.has(b"Filter") {
@@ -347,6 +349,7 @@ impl Font {
                         start: i,
                         end: i + 1,
                         code,
+                        cid: code,
                         unicode: table.get(b as usize).cloned().flatten(),
                         w0: self.simple_width(code),
                         w1: 0.0,
@@ -402,6 +405,7 @@ impl Font {
                         start: i,
                         end: i + len,
                         code,
+                        cid,
                         unicode,
                         w0,
                         w1,
@@ -425,7 +429,7 @@ fn find_range(ranges: &[(u32, u32, f64)], cid: u32) -> Option<f64> {
 }
 
 /// /W: `c [w1 w2 …]` or `c_first c_last w` (ISO 32000-1 §9.7.4.3).
-fn parse_w(doc: &Document, w: &[Object]) -> Vec<(u32, u32, f64)> {
+pub(crate) fn parse_w(doc: &Document, w: &[Object]) -> Vec<(u32, u32, f64)> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < w.len().min(MAX_ARRAY) {
@@ -458,7 +462,7 @@ fn parse_w(doc: &Document, w: &[Object]) -> Vec<(u32, u32, f64)> {
 }
 
 /// /W2: `c [w1y vx vy …]` or `c_first c_last w1y vx vy` (§9.7.4.3).
-fn parse_w2(doc: &Document, w: &[Object]) -> Vec<(u32, u32, f64, f64, f64)> {
+pub(crate) fn parse_w2(doc: &Document, w: &[Object]) -> Vec<(u32, u32, f64, f64, f64)> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < w.len().min(MAX_ARRAY) {

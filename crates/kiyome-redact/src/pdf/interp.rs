@@ -67,6 +67,12 @@ pub(crate) struct GlyphRec {
     pub font: Option<ObjectId>,
     /// The character code.
     pub code: u32,
+    /// Its length in bytes.
+    pub code_len: u8,
+    /// The CID (composite fonts; simple fonts: the code).
+    pub cid: u32,
+    /// The current transformation matrix (user space → page).
+    pub ctm: Matrix,
     /// Page index.
     pub page: usize,
 }
@@ -698,6 +704,9 @@ impl Interp {
                 seq: frame.seq,
                 font: gs.font_id,
                 code: c.code,
+                code_len: (c.end - c.start).min(4) as u8,
+                cid: c.cid,
+                ctm: gs.ctm,
                 page: frame.page,
             });
             let spacing = gs.tc + if c.is_space { gs.tw } else { 0.0 };

@@ -17,7 +17,9 @@ mod fonts;
 mod geom;
 mod images;
 mod interp;
+mod prune;
 mod scrub;
+mod sfnt;
 mod verify;
 
 pub use verify::verify;
@@ -59,7 +61,8 @@ pub fn redact(
         }
     }
     // The content pass runs even without rules: it removes hidden optional content.
-    apply::apply(doc, &pages, plan, ctx, report)?;
+    let (fonts, forms) = apply::apply(doc, &pages, plan, ctx, report)?;
+    prune::prune(doc, &fonts, &forms, ctx, report)?;
     apply::scrub_strings(doc, plan, report);
     let id = document_id(doc);
     report.removed(
