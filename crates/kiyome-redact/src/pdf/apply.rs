@@ -17,7 +17,7 @@
 //!
 //! **Boxes** are drawn as page content (`q … re f Q`) after the page's own content.
 
-use super::geom::{Matrix, Rect};
+use super::geom::{Matrix, Rect, invert, mul};
 use super::interp::{GlyphRec, Interp, StreamKey};
 use super::prune::{CodeUse, FontUse};
 use crate::plan::{Area, Plan};
@@ -39,6 +39,8 @@ struct Decisions {
     strip_props: HashMap<usize, BTreeSet<usize>>,
     /// Images to overwrite: image object → page-space rectangles in image space.
     image_areas: BTreeMap<ObjectId, Vec<(Matrix, Rect)>>,
+    /// Kept glyphs moved along their line (page space), keyed like `removed`.
+    shift: HashMap<(usize, usize, usize, usize), (f64, f64)>,
 }
 
 /// Applies `plan` to the pages `pages` of `doc`.
@@ -105,6 +107,82 @@ fn same_line(a: &GlyphRec, b: &GlyphRec) -> bool {
     }
 }
 
+/// The page-space move that puts `g`'s origin on the next whole point along its writing
+/// direction (right for horizontal text, down for vertical, along the baseline when the
+/// text is rotated).
+fn quantised_shift(g: &GlyphRec) -> (f64, f64) {
+    let trm = mul(&g.tm, &g.ctm);
+    let (dx, dy) = if g.vertical {
+        (-trm[2], -trm[3])
+    } else {
+        (trm[0], trm[1])
+    };
+    let n = (dx * dx + dy * dy).sqrt();
+    if !n.is_finite() || n < 1e-9 {
+        return (0.0, 0.0);
+    }
+    let (ux, uy) = (dx / n, dy / n);
+    let t = g.origin.0 * ux + g.origin.1 * uy;
+    let step = t.ceil() - t;
+    if step < 1e-6 || !step.is_finite() {
+        return (0.0, 0.0);
+    }
+    (step * ux, step * uy)
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3000..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF
+        | 0xFF00..=0xFFEF | 0x20000..=0x3FFFF | 0x3190..=0x31FF | 0xAC00..=0xD7AF)
+}
+
+/// `--mask-length`: a removal widens to its whole word (Latin: up to white space or a
+/// visible gap) or, when the removed text or its neighbours are CJK (which has no word
+/// delimiter), to the whole line.
+fn widen(glyphs: &[GlyphRec], line: std::ops::Range<usize>, removed: &mut [bool]) {
+    if !line.clone().any(|i| removed[i]) {
+        return;
+    }
+    let text = |i: usize| glyphs[i].text.as_deref().unwrap_or("");
+    let space = |i: usize| {
+        let t = text(i);
+        !t.is_empty() && t.chars().all(char::is_whitespace)
+    };
+    let cjk = line.clone().any(|i| {
+        let near = (i > line.start && removed[i - 1]) || (i + 1 < line.end && removed[i + 1]);
+        (removed[i] || near) && text(i).chars().any(is_cjk)
+    });
+    if cjk {
+        for i in line {
+            removed[i] = true;
+        }
+        return;
+    }
+    // Word boundaries: a space glyph, or a visible gap between two glyphs.
+    let gap = |a: usize, b: usize| {
+        let (p, g) = (&glyphs[a], &glyphs[b]);
+        let d = if g.vertical {
+            p.bbox.y0 - g.bbox.y1
+        } else {
+            g.bbox.x0 - p.bbox.x1
+        };
+        d > g.size.max(1.0) * 0.2
+    };
+    let seeds: Vec<usize> = line.clone().filter(|i| removed[*i] && !space(*i)).collect();
+    for s in seeds {
+        let mut i = s;
+        while i > line.start && !space(i - 1) && !gap(i - 1, i) {
+            i -= 1;
+            removed[i] = true;
+        }
+        let mut j = s;
+        while j + 1 < line.end && !space(j + 1) && !gap(j, j + 1) {
+            j += 1;
+            removed[j] = true;
+        }
+    }
+}
+
 fn area_rect(a: &Area) -> Rect {
     Rect {
         x0: a.x0,
@@ -121,6 +199,7 @@ fn decide(it: &Interp, plan: &Plan, report: &mut RedactionReport) -> Decisions {
         drop_ops: HashMap::new(),
         strip_props: HashMap::new(),
         image_areas: BTreeMap::new(),
+        shift: HashMap::new(),
     };
     let key = |g: &GlyphRec| (g.stream, g.op, g.piece, g.start);
     let part = |page: usize| format!("page {}", page + 1);
@@ -177,15 +256,6 @@ fn decide(it: &Interp, plan: &Plan, report: &mut RedactionReport) -> Decisions {
             }
         }
     }
-    if plan.mask_length {
-        for line in &lines {
-            if line.clone().any(|i| removed_idx[i]) {
-                for i in line.clone() {
-                    removed_idx[i] = true;
-                }
-            }
-        }
-    }
     // Areas.
     let mut areas_by_page: BTreeMap<usize, Vec<Rect>> = BTreeMap::new();
     for a in &plan.areas {
@@ -200,8 +270,32 @@ fn decide(it: &Interp, plan: &Plan, report: &mut RedactionReport) -> Decisions {
             removed_idx[gi] = true;
         }
     }
-    // Boxes over removed text: one per run of removed glyphs on a line (the whole line with
-    // mask_length).
+    if plan.mask_length {
+        for line in &lines {
+            widen(&it.glyphs, line.clone(), &mut removed_idx);
+        }
+    }
+    // The glyph-position defence: kept text after a removal on the same line moves to a
+    // whole point along the line, so its position tells nothing finer than the box.
+    for line in &lines {
+        let mut after = false;
+        let mut shift = (0.0, 0.0);
+        for gi in line.clone() {
+            if removed_idx[gi] {
+                after = true;
+                continue;
+            }
+            let g = &it.glyphs[gi];
+            if after {
+                shift = quantised_shift(g);
+                after = false;
+            }
+            if shift != (0.0, 0.0) {
+                d.shift.insert(key(g), shift);
+            }
+        }
+    }
+    // Boxes over removed text: one per run of removed glyphs on a line.
     for line in &lines {
         let mut cur: Option<(usize, Rect)> = None;
         for gi in line.clone() {
@@ -328,14 +422,29 @@ fn tm_op(m: &Matrix) -> Operation {
     Operation::new("Tm", m.iter().map(|v| real(*v)).collect())
 }
 
+/// The text matrix of `g` moved by the page-space `shift`.
+fn shifted(g: &GlyphRec, shift: (f64, f64)) -> Matrix {
+    let mut m = g.tm;
+    if shift == (0.0, 0.0) {
+        return m;
+    }
+    if let Some(inv) = invert(&g.ctm) {
+        // A displacement: the linear part of the inverse CTM only.
+        m[4] += inv[0] * shift.0 + inv[2] * shift.1;
+        m[5] += inv[1] * shift.0 + inv[3] * shift.1;
+    }
+    m
+}
+
 /// One show operator split into kept runs: each run is (text matrix at its start, TJ array).
 fn runs_of(
     op_index: usize,
     op: &Operation,
     stream: usize,
     glyphs: &HashMap<(usize, usize), Vec<&GlyphRec>>,
-    removed: &HashSet<(usize, usize, usize, usize)>,
+    d: &Decisions,
 ) -> Vec<(Matrix, Vec<Object>)> {
+    let removed = &d.removed;
     let pieces: Vec<(usize, &Object)> = match op.operator.as_str() {
         "TJ" => match op.operands.first() {
             Some(Object::Array(a)) => a.iter().enumerate().collect(),
@@ -352,6 +461,7 @@ fn runs_of(
     let mut runs: Vec<(Matrix, Vec<Object>)> = Vec::new();
     let mut open: Option<(Matrix, Vec<Object>)> = None;
     let mut pending: Vec<Object> = Vec::new();
+    let mut open_shift = (0.0, 0.0);
     for (piece, obj) in pieces {
         match obj {
             Object::String(bytes, fmt) => {
@@ -361,7 +471,19 @@ fn runs_of(
                 recs.sort_by_key(|g| g.start);
                 let mut cur: Vec<u8> = Vec::new();
                 for g in recs {
-                    let gone = removed.contains(&(stream, op_index, piece, g.start));
+                    let k = (stream, op_index, piece, g.start);
+                    let gone = removed.contains(&k);
+                    let shift = d.shift.get(&k).copied().unwrap_or((0.0, 0.0));
+                    // A change of shift (only at a removal, in practice) starts a new run.
+                    if !gone && open.is_some() && shift != open_shift {
+                        if let Some((m, mut arr)) = open.take() {
+                            if !cur.is_empty() {
+                                arr.push(Object::String(std::mem::take(&mut cur), *fmt));
+                            }
+                            runs.push((m, arr));
+                        }
+                        pending.clear();
+                    }
                     if gone {
                         if let Some((m, mut arr)) = open.take() {
                             if !cur.is_empty() {
@@ -385,7 +507,8 @@ fn runs_of(
                         }
                         None => {
                             pending.clear();
-                            open = Some((g.tm, Vec::new()));
+                            open = Some((shifted(g, shift), Vec::new()));
+                            open_shift = shift;
                             cur.extend_from_slice(b);
                         }
                     }
@@ -436,9 +559,10 @@ fn rewrite_ops(
             }
             _ => {
                 if let Some(gl) = glyphs.get(&(stream, i))
-                    && gl
-                        .iter()
-                        .any(|g| d.removed.contains(&(stream, i, g.piece, g.start)))
+                    && gl.iter().any(|g| {
+                        let k = (stream, i, g.piece, g.start);
+                        d.removed.contains(&k) || d.shift.contains_key(&k)
+                    })
                 {
                     block_has = true;
                     if block_start.is_none() {
@@ -503,7 +627,7 @@ fn rewrite_ops(
                         out.push(Operation::new("Tc", vec![ac.clone()]));
                     }
                 }
-                for (m, arr) in runs_of(i, op, stream, glyphs, &d.removed) {
+                for (m, arr) in runs_of(i, op, stream, glyphs, d) {
                     out.push(tm_op(&m));
                     out.push(Operation::new("TJ", vec![Object::Array(arr)]));
                 }
@@ -550,6 +674,7 @@ fn rewrite(
     let touched: HashSet<usize> = d
         .removed
         .iter()
+        .chain(d.shift.keys())
         .map(|k| k.0)
         .chain(d.drop_ops.keys().copied())
         .chain(d.strip_props.keys().copied())
