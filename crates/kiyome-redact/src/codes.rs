@@ -42,8 +42,8 @@ pub const CODES: &[CodeInfo] = &[
     ),
     c(
         "redact.font_not_subset",
-        Info,
-        "A font program could not be subset after redaction; glyph outlines of removed characters may remain in it (their Unicode mapping was removed).",
+        Medium,
+        "A font program that kiyome cannot prune (CFF, Type1, damaged) holds glyphs used only by removed text; the redaction is refused so that no outline of a removed character survives.",
     ),
     c(
         "redact.image_area",
@@ -53,7 +53,12 @@ pub const CODES: &[CodeInfo] = &[
     c(
         "redact.path_area",
         Info,
-        "Vector paths inside a redaction area were removed.",
+        "Vector paths inside a redaction area were removed; paths and shadings crossing one were clipped so that nothing of them is painted inside it.",
+    ),
+    c(
+        "redact.inline_image_dropped",
+        Info,
+        "An inline image inside a redaction area is in an encoding kiyome does not rewrite (or a colour space from the resources); it was removed.",
     ),
     c(
         "redact.text_attribute",

@@ -17,7 +17,7 @@
 //!
 //! **Boxes** are drawn as page content (`q … re f Q`) after the page's own content.
 
-use super::geom::{Matrix, Rect, invert, mul};
+use super::geom::{Matrix, Rect, apply as apply_m, invert, mul};
 use super::interp::{GlyphRec, Interp, StreamKey};
 use super::prune::{CodeUse, FontUse};
 use crate::plan::{Area, Plan};
@@ -39,8 +39,24 @@ struct Decisions {
     strip_props: HashMap<usize, BTreeSet<usize>>,
     /// Images to overwrite: image object → page-space rectangles in image space.
     image_areas: BTreeMap<ObjectId, Vec<(Matrix, Rect)>>,
+    /// Inline images to overwrite: (stream, op) → placements and zones.
+    inline_areas: BTreeMap<(usize, usize), Vec<(Matrix, Rect)>>,
+    /// Paths and shadings to clip: stream → first op → clip.
+    clips: HashMap<usize, BTreeMap<usize, ClipRec>>,
     /// Kept glyphs moved along their line (page space), keyed like `removed`.
     shift: HashMap<(usize, usize, usize, usize), (f64, f64)>,
+}
+
+/// A path (construction ops `first..paint`) or shading (`sh`, first == paint) painted with
+/// the redaction areas cut out: each hole is a quadrilateral in the stream's user space, cut
+/// by its own even-odd clip with `outer` (successive clips intersect, so overlapping holes
+/// stay holes).
+struct ClipRec {
+    paint: usize,
+    /// The path also sets a clip: it is re-applied after the painting.
+    clips: bool,
+    outer: [(f64, f64); 4],
+    holes: Vec<[(f64, f64); 4]>,
 }
 
 /// Applies `plan` to the pages `pages` of `doc`.
@@ -51,8 +67,9 @@ pub(crate) fn apply(
     ctx: &Ctx<'_>,
     report: &mut RedactionReport,
 ) -> Result<(FontUse, HashSet<ObjectId>), Error> {
-    let it = Interp::run(doc, pages, ctx)?;
-    let d = decide(&it, plan, report);
+    let mut it = Interp::run(doc, pages, ctx)?;
+    let mut d = decide(&it, plan, report);
+    overwrite_inline(doc, &mut it, &mut d, plan, ctx, report)?;
     let unmapped: u64 = it.unmapped.values().sum();
     if unmapped > 0 && plan.has_text_rules() {
         report.removed(
@@ -93,6 +110,61 @@ pub(crate) fn apply(
         })
         .collect();
     Ok((fonts, forms))
+}
+
+/// Overwrites the pixels of inline images inside areas in their operators; an inline image
+/// whose encoding cannot be rewritten is dropped (`redact.inline_image_dropped`).
+fn overwrite_inline(
+    doc: &Document,
+    it: &mut Interp,
+    d: &mut Decisions,
+    plan: &Plan,
+    ctx: &Ctx<'_>,
+    report: &mut RedactionReport,
+) -> Result<(), Error> {
+    for ((stream, op), zones) in &d.inline_areas {
+        let Some(operation) = it.streams.get_mut(*stream).and_then(|s| s.ops.get_mut(*op)) else {
+            continue;
+        };
+        let done = match operation.operands.first() {
+            Some(Object::Stream(s)) => {
+                let mut full = super::inline::expand(s);
+                let cs = full.dict.get(b"ColorSpace").ok().cloned();
+                let comps = super::images::components(doc, cs.as_ref());
+                match super::images::overwrite_stream(
+                    &mut full,
+                    comps,
+                    zones,
+                    plan.box_color.0,
+                    ctx,
+                    false,
+                )? {
+                    Some(how) => {
+                        operation.operands = vec![Object::Stream(super::inline::abbreviate(&full))];
+                        Some(how)
+                    }
+                    None => None,
+                }
+            }
+            _ => None,
+        };
+        match done {
+            Some(how) => report.removed(
+                Finding::new("redact.image_area", Severity::Info, "inline image")
+                    .detail(how)
+                    .action(Action::Removed),
+            ),
+            None => {
+                d.drop_ops.entry(*stream).or_default().insert(*op);
+                report.removed(
+                    Finding::new("redact.inline_image_dropped", Severity::Info, "inline image")
+                        .detail("inline image inside an area in an encoding kiyome does not rewrite: removed")
+                        .action(Action::Removed),
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 fn same_line(a: &GlyphRec, b: &GlyphRec) -> bool {
@@ -200,6 +272,8 @@ fn decide(it: &Interp, plan: &Plan, report: &mut RedactionReport) -> Decisions {
         strip_props: HashMap::new(),
         image_areas: BTreeMap::new(),
         shift: HashMap::new(),
+        inline_areas: BTreeMap::new(),
+        clips: HashMap::new(),
     };
     let key = |g: &GlyphRec| (g.stream, g.op, g.piece, g.start);
     let part = |page: usize| format!("page {}", page + 1);
@@ -347,20 +421,64 @@ fn decide(it: &Interp, plan: &Plan, report: &mut RedactionReport) -> Decisions {
                     e.push((img.ctm, z));
                 }
             }
-            // Inline images inside an area are removed whole.
+            // Inline images: their pixels are overwritten in the operator itself.
             None => {
-                d.drop_ops.entry(img.stream).or_default().insert(img.op);
-                d.boxes.entry(img.page).or_default().extend(hits);
+                let e = d.inline_areas.entry((img.stream, img.op)).or_default();
+                for z in hits {
+                    e.push((img.ctm, z));
+                }
             }
         }
     }
-    // Paths wholly inside an area.
+    // Paths wholly inside an area are removed; paths and shadings that cross one are
+    // clipped so that nothing of them is painted inside it.
     for p in &it.paths {
-        if p.clips {
+        let Some(areas) = areas_by_page.get(&p.page) else {
+            continue;
+        };
+        let inside = !p.clips && !p.shading && areas.iter().any(|a| a.contains(&p.bbox));
+        if !inside {
+            let crossing: Vec<&Rect> = areas
+                .iter()
+                .filter(|a| p.shading || a.intersects(&p.bbox))
+                .collect();
+            let Some(inv) = invert(&p.ctm) else { continue };
+            if crossing.is_empty() {
+                continue;
+            }
+            let quad = |r: &Rect| {
+                [
+                    apply_m(&inv, r.x0, r.y0),
+                    apply_m(&inv, r.x1, r.y0),
+                    apply_m(&inv, r.x1, r.y1),
+                    apply_m(&inv, r.x0, r.y1),
+                ]
+            };
+            let big = Rect {
+                x0: -1.0e5,
+                y0: -1.0e5,
+                x1: 1.0e5,
+                y1: 1.0e5,
+            };
+            let e = d
+                .clips
+                .entry(p.stream)
+                .or_default()
+                .entry(p.first)
+                .or_insert_with(|| ClipRec {
+                    paint: p.paint,
+                    clips: p.clips,
+                    outer: quad(&big),
+                    holes: Vec::new(),
+                });
+            e.holes.extend(crossing.into_iter().map(quad));
+            report.removed(
+                Finding::new("redact.path_area", Severity::Info, part(p.page))
+                    .detail("vector content crossing a redaction area clipped out of it")
+                    .action(Action::Removed),
+            );
             continue;
         }
-        if let Some(areas) = areas_by_page.get(&p.page)
-            && areas.iter().any(|a| a.contains(&p.bbox))
         {
             let set = d.drop_ops.entry(p.stream).or_default();
             for i in p.first..=p.paint {
@@ -576,8 +694,17 @@ fn rewrite_ops(
         absolute.extend(s..ops.len());
     }
     let mut out = Vec::with_capacity(ops.len());
+    let clips = d.clips.get(&stream);
+    let mut skip_to = 0usize;
     for (i, op) in ops.iter().enumerate() {
-        if drop.is_some_and(|s| s.contains(&i)) {
+        if i < skip_to || drop.is_some_and(|s| s.contains(&i)) {
+            continue;
+        }
+        if let Some(c) = clips.and_then(|m| m.get(&i))
+            && let Some(range) = ops.get(i..=c.paint)
+        {
+            out.extend(clipped(range, c));
+            skip_to = c.paint + 1;
             continue;
         }
         if strip.is_some_and(|s| s.contains(&i))
@@ -638,6 +765,37 @@ fn rewrite_ops(
     out
 }
 
+/// `range` (a path's construction and painting, or `sh`) painted with the holes cut out.
+fn clipped(range: &[Operation], c: &ClipRec) -> Vec<Operation> {
+    let pt = |p: (f64, f64)| vec![real(p.0), real(p.1)];
+    let mut out = vec![Operation::new("q", vec![])];
+    for hole in &c.holes {
+        for quad in [&c.outer, hole] {
+            out.push(Operation::new("m", pt(quad[0])));
+            for p in &quad[1..] {
+                out.push(Operation::new("l", pt(*p)));
+            }
+            out.push(Operation::new("h", vec![]));
+        }
+        out.push(Operation::new("W*", vec![]));
+        out.push(Operation::new("n", vec![]));
+    }
+    let paint_only: Vec<Operation> = range
+        .iter()
+        .filter(|o| o.operator != "W" && o.operator != "W*")
+        .cloned()
+        .collect();
+    out.extend(paint_only);
+    out.push(Operation::new("Q", vec![]));
+    if c.clips {
+        // The clip the path also set still applies to what follows.
+        let n = range.len().saturating_sub(1);
+        out.extend(range[..n].iter().cloned());
+        out.push(Operation::new("n", vec![]));
+    }
+    out
+}
+
 fn box_ops(boxes: &[Rect], plan: &Plan) -> Vec<u8> {
     let [r, g, b] = plan.box_color.0;
     let mut s = format!("q {r:.4} {g:.4} {b:.4} rg\n");
@@ -678,6 +836,8 @@ fn rewrite(
         .map(|k| k.0)
         .chain(d.drop_ops.keys().copied())
         .chain(d.strip_props.keys().copied())
+        .chain(d.clips.keys().copied())
+        .chain(d.inline_areas.keys().map(|k| k.0))
         .collect();
     for (si, parsed) in it.streams.iter().enumerate() {
         let page_box = match parsed.key {

@@ -53,7 +53,7 @@ fn int(d: &Dictionary, k: &[u8]) -> Option<i64> {
     }
 }
 
-fn components(doc: &Document, cs: Option<&Object>) -> Option<(usize, bool)> {
+pub(crate) fn components(doc: &Document, cs: Option<&Object>) -> Option<(usize, bool)> {
     let cs = match cs? {
         Object::Reference(r) => doc.objects.get(r)?,
         o => o,
@@ -162,7 +162,6 @@ fn redact_image(
     ctx: &Ctx<'_>,
     soft_mask: bool,
 ) -> Result<String, Error> {
-    let max_stream = usize::try_from(ctx.limits().max_stream_bytes).unwrap_or(usize::MAX);
     let cs_obj = match doc.objects.get(&id) {
         Some(Object::Stream(s)) => s.dict.get(b"ColorSpace").ok().cloned(),
         _ => return Ok("not an image stream".into()),
@@ -171,6 +170,40 @@ fn redact_image(
     let Some(Object::Stream(s)) = doc.objects.get_mut(&id) else {
         return Ok("not an image stream".into());
     };
+    let rgb = plan.box_color.0;
+    if let Some(how) = overwrite_stream(s, comps, zones, rgb, ctx, soft_mask)? {
+        return Ok(how);
+    }
+    // Unsupported encoding: replace the whole image by one pixel of the box colour.
+    let is_mask = matches!(s.dict.get(b"ImageMask"), Ok(Object::Boolean(true)));
+    let mut d = Dictionary::new();
+    d.set("Type", Object::Name(b"XObject".to_vec()));
+    d.set("Subtype", Object::Name(b"Image".to_vec()));
+    d.set("Width", Object::Integer(1));
+    d.set("Height", Object::Integer(1));
+    if is_mask {
+        d.set("ImageMask", Object::Boolean(true));
+        *s = Stream::new(d, vec![0xFF]);
+    } else {
+        d.set("BitsPerComponent", Object::Integer(8));
+        d.set("ColorSpace", Object::Name(b"DeviceRGB".to_vec()));
+        *s = Stream::new(d, fill_value(3, false, false, rgb));
+    }
+    Ok("image in an encoding kiyome does not rewrite: replaced whole".into())
+}
+
+/// Overwrites the samples of image stream `s` (full key names) inside `zones` with the box
+/// colour `rgb` and stores them re-encoded; `None` when its encoding cannot be rewritten
+/// (the caller replaces or drops the image).
+pub(crate) fn overwrite_stream(
+    s: &mut Stream,
+    comps: Option<(usize, bool)>,
+    zones: &[(Matrix, Rect)],
+    rgb: [f32; 3],
+    ctx: &Ctx<'_>,
+    soft_mask: bool,
+) -> Result<Option<String>, Error> {
+    let max_stream = usize::try_from(ctx.limits().max_stream_bytes).unwrap_or(usize::MAX);
     let w = int(&s.dict, b"Width").unwrap_or(0).max(0) as usize;
     let h = int(&s.dict, b"Height").unwrap_or(0).max(0) as usize;
     let pixels = (w as u64).saturating_mul(h as u64);
@@ -213,7 +246,6 @@ fn redact_image(
             None => (0, false),
         }
     };
-    let rgb = plan.box_color.0;
     // Sample data and layout.
     let decoded: Option<(Vec<u8>, usize, usize)> =
         if lossless && (bpc == 8 || bpc == 1) && comps > 0 {
@@ -230,21 +262,7 @@ fn redact_image(
             None
         };
     let Some((mut data, comps, bpc)) = decoded else {
-        // Unsupported encoding: replace the whole image by one pixel of the box colour.
-        let mut d = Dictionary::new();
-        d.set("Type", Object::Name(b"XObject".to_vec()));
-        d.set("Subtype", Object::Name(b"Image".to_vec()));
-        d.set("Width", Object::Integer(1));
-        d.set("Height", Object::Integer(1));
-        if is_mask {
-            d.set("ImageMask", Object::Boolean(true));
-            *s = Stream::new(d, vec![0xFF]);
-        } else {
-            d.set("BitsPerComponent", Object::Integer(8));
-            d.set("ColorSpace", Object::Name(b"DeviceRGB".to_vec()));
-            *s = Stream::new(d, fill_value(3, false, false, rgb));
-        }
-        return Ok("image in an encoding kiyome does not rewrite: replaced whole".into());
+        return Ok(None);
     };
     let row_bytes = (w * comps * bpc).div_ceil(8);
     if data.len() < row_bytes * h {
@@ -308,11 +326,11 @@ fn redact_image(
     s.dict.remove(b"DecodeParms");
     s.set_plain_content(data);
     let _ = s.compress();
-    Ok(if is_dct {
+    Ok(Some(if is_dct {
         "JPEG pixels overwritten, re-encoded losslessly".into()
     } else {
         "pixels overwritten".into()
-    })
+    }))
 }
 
 fn num(o: &Object) -> f64 {

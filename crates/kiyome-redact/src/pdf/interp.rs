@@ -98,8 +98,12 @@ pub(crate) struct PathRec {
     /// The painting operator.
     pub paint: usize,
     pub bbox: Rect,
-    /// The path also sets a clip (W/W*): never removed.
+    /// The path also sets a clip (W/W*): never removed, only clipped.
     pub clips: bool,
+    /// A shading painted with `sh` (`first == paint`), which fills the whole clip region.
+    pub shading: bool,
+    /// User space → page.
+    pub ctm: Matrix,
     pub page: usize,
 }
 
@@ -338,7 +342,8 @@ impl Interp {
                     content.push(b'\n');
                 }
             }
-            let ops = parse_ops(&content)?;
+            let mut ops = parse_ops(&content)?;
+            super::inline::recover(&content, &mut ops)?;
             let idx = it.streams.len();
             it.streams.push(Parsed {
                 key: StreamKey::Page(n),
@@ -354,8 +359,102 @@ impl Interp {
                 seq: it.seq,
             };
             it.exec(doc, &frame, GState::default(), ctx, max)?;
+            it.annotations(doc, page, &frame, ctx, max)?;
         }
         Ok(it)
+    }
+
+    /// Runs the appearance streams (/AP /N, /R, /D and their states) of the page's
+    /// annotations as forms placed per ISO 32000-1 §12.5.5: the form's /BBox, transformed by
+    /// its /Matrix, is mapped onto the annotation's /Rect.
+    fn annotations(
+        &mut self,
+        doc: &Document,
+        page: &Dictionary,
+        frame: &Frame<'_>,
+        ctx: &Ctx<'_>,
+        max: usize,
+    ) -> Result<(), Error> {
+        let Ok(Object::Array(annots)) = page.get(b"Annots").map(|o| resolve(doc, o)) else {
+            return Ok(());
+        };
+        for a in annots {
+            let Some(ad) = dict_of(doc, a) else { continue };
+            let rect = match ad.get(b"Rect").map(|o| resolve(doc, o)) {
+                Ok(Object::Array(r)) if r.len() == 4 => {
+                    let v: Vec<f64> = r.iter().map(|o| num(resolve(doc, o))).collect();
+                    Rect {
+                        x0: v[0].min(v[2]),
+                        y0: v[1].min(v[3]),
+                        x1: v[0].max(v[2]),
+                        y1: v[1].max(v[3]),
+                    }
+                }
+                _ => continue,
+            };
+            let Some(ap) = ad.get(b"AP").ok().and_then(|o| dict_of(doc, o)) else {
+                continue;
+            };
+            let mut forms: Vec<ObjectId> = Vec::new();
+            for key in [b"N".as_slice(), b"R", b"D"] {
+                match ap.get(key) {
+                    Ok(Object::Reference(r)) => match doc.objects.get(r) {
+                        Some(Object::Stream(_)) => forms.push(*r),
+                        Some(Object::Dictionary(states)) => {
+                            forms.extend(states.iter().filter_map(|(_, v)| v.as_reference().ok()))
+                        }
+                        _ => {}
+                    },
+                    Ok(Object::Dictionary(states)) => {
+                        forms.extend(states.iter().filter_map(|(_, v)| v.as_reference().ok()))
+                    }
+                    _ => {}
+                }
+            }
+            for id in forms {
+                let Some(Object::Stream(s)) = doc.objects.get(&id) else {
+                    continue;
+                };
+                let matrix = match s.dict.get(b"Matrix") {
+                    Ok(Object::Array(m)) => matrix_of(m).unwrap_or(IDENTITY),
+                    _ => IDENTITY,
+                };
+                let bbox = match s.dict.get(b"BBox").map(|o| resolve(doc, o)) {
+                    Ok(Object::Array(b)) if b.len() == 4 => {
+                        let v: Vec<f64> = b.iter().map(num).collect();
+                        Rect::transformed(v[0], v[1], v[2], v[3], &matrix)
+                    }
+                    _ => continue,
+                };
+                let (bw, bh) = (bbox.x1 - bbox.x0, bbox.y1 - bbox.y0);
+                let (sx, sy) = (
+                    if bw.abs() > 1e-9 {
+                        (rect.x1 - rect.x0) / bw
+                    } else {
+                        1.0
+                    },
+                    if bh.abs() > 1e-9 {
+                        (rect.y1 - rect.y0) / bh
+                    } else {
+                        1.0
+                    },
+                );
+                let place = [
+                    sx,
+                    0.0,
+                    0.0,
+                    sy,
+                    rect.x0 - bbox.x0 * sx,
+                    rect.y0 - bbox.y0 * sy,
+                ];
+                let gs = GState {
+                    ctm: place,
+                    ..GState::default()
+                };
+                self.run_form(doc, frame, &gs, id, ctx, max)?;
+            }
+        }
+        Ok(())
     }
 
     fn font(
@@ -562,6 +661,21 @@ impl Interp {
                     }
                 }
                 "W" | "W*" => clips = true,
+                "sh" => self.paths.push(PathRec {
+                    stream: frame.stream,
+                    first: i,
+                    paint: i,
+                    bbox: Rect {
+                        x0: f64::NEG_INFINITY,
+                        y0: f64::NEG_INFINITY,
+                        x1: f64::INFINITY,
+                        y1: f64::INFINITY,
+                    },
+                    clips: false,
+                    shading: true,
+                    ctm: gs.ctm,
+                    page: frame.page,
+                }),
                 "S" | "s" | "f" | "F" | "f*" | "B" | "B*" | "b" | "b*" | "n" => {
                     if let (Some(first), Some(bbox)) = (path_first, path_box)
                         && op.operator != "n"
@@ -572,6 +686,8 @@ impl Interp {
                             paint: i,
                             bbox,
                             clips,
+                            shading: false,
+                            ctm: gs.ctm,
                             page: frame.page,
                         });
                     }
@@ -769,53 +885,72 @@ impl Interp {
                 });
             }
             Ok(Object::Name(n)) if n == b"Form" => {
-                if frame.depth >= MAX_FORM_DEPTH {
-                    return Err(Error::limit(
-                        LimitKind::Depth,
-                        frame.depth as u64 + 1,
-                        MAX_FORM_DEPTH as u64,
-                    ));
-                }
-                let idx = match self.forms.get(id) {
-                    Some(i) => *i,
-                    None => {
-                        let data = decoded(s, max)?;
-                        ctx.budget.consume(data.len() as u64)?;
-                        let ops = parse_ops(&data)?;
-                        let idx = self.streams.len();
-                        self.streams.push(Parsed {
-                            key: StreamKey::Form(*id),
-                            ops,
-                        });
-                        self.forms.insert(*id, idx);
-                        idx
-                    }
-                };
-                let matrix = match s.dict.get(b"Matrix") {
-                    Ok(Object::Array(a)) => matrix_of(a).unwrap_or(IDENTITY),
-                    _ => IDENTITY,
-                };
-                let mut inner = gs.clone();
-                inner.ctm = mul(&matrix, &gs.ctm);
-                let resources = s
-                    .dict
-                    .get(b"Resources")
-                    .ok()
-                    .and_then(|o| dict_of(doc, o))
-                    .or(frame.resources);
-                self.seq += 1;
-                let f = Frame {
-                    stream: idx,
-                    resources,
-                    page: frame.page,
-                    depth: frame.depth + 1,
-                    seq: self.seq,
-                };
-                self.exec(doc, &f, inner, ctx, max)?;
+                self.run_form(doc, frame, gs, *id, ctx, max)?;
             }
             _ => {}
         }
         Ok(())
+    }
+}
+
+impl Interp {
+    /// Runs Form XObject `id` drawn with graphics state `gs` (its /Matrix applies on top).
+    fn run_form(
+        &mut self,
+        doc: &Document,
+        frame: &Frame<'_>,
+        gs: &GState,
+        id: ObjectId,
+        ctx: &Ctx<'_>,
+        max: usize,
+    ) -> Result<(), Error> {
+        let Some(Object::Stream(s)) = doc.objects.get(&id) else {
+            return Ok(());
+        };
+        if frame.depth >= MAX_FORM_DEPTH {
+            return Err(Error::limit(
+                LimitKind::Depth,
+                frame.depth as u64 + 1,
+                MAX_FORM_DEPTH as u64,
+            ));
+        }
+        let idx = match self.forms.get(&id) {
+            Some(i) => *i,
+            None => {
+                let data = decoded(s, max)?;
+                ctx.budget.consume(data.len() as u64)?;
+                let mut ops = parse_ops(&data)?;
+                super::inline::recover(&data, &mut ops)?;
+                let idx = self.streams.len();
+                self.streams.push(Parsed {
+                    key: StreamKey::Form(id),
+                    ops,
+                });
+                self.forms.insert(id, idx);
+                idx
+            }
+        };
+        let matrix = match s.dict.get(b"Matrix") {
+            Ok(Object::Array(a)) => matrix_of(a).unwrap_or(IDENTITY),
+            _ => IDENTITY,
+        };
+        let mut inner = gs.clone();
+        inner.ctm = mul(&matrix, &gs.ctm);
+        let resources = s
+            .dict
+            .get(b"Resources")
+            .ok()
+            .and_then(|o| dict_of(doc, o))
+            .or(frame.resources);
+        self.seq += 1;
+        let f = Frame {
+            stream: idx,
+            resources,
+            page: frame.page,
+            depth: frame.depth + 1,
+            seq: self.seq,
+        };
+        self.exec(doc, &f, inner, ctx, max)
     }
 }
 

@@ -16,6 +16,7 @@ mod apply;
 mod fonts;
 mod geom;
 mod images;
+mod inline;
 mod interp;
 mod prune;
 mod scrub;
