@@ -33,7 +33,7 @@ pub struct Args {
     /// Redaction areas, `PAGE:X0,Y0,X1,Y1` in PDF points (origin bottom left).
     #[arg(long = "area", value_name = "PAGE:X0,Y0,X1,Y1")]
     areas: Vec<String>,
-    /// Hide the length of removed text too: boxes cover whole lines.
+    /// Hide the length of removed text too: boxes cover whole words (Latin) or lines (CJK).
     #[arg(long)]
     mask_length: bool,
     /// The colour of the redaction boxes (`#RRGGBB`, `black`, `white`, `gray`).
