@@ -186,7 +186,8 @@ pub struct Plan {
     pub pii: Vec<Detector>,
     /// Areas to clear.
     pub areas: Vec<Area>,
-    /// Hide the length of removed text too: boxes are widened to the whole line.
+    /// Hide the length of removed text too: removals widen to whole words (Latin text) or
+    /// the whole line (CJK text, which has no word delimiter).
     pub mask_length: bool,
     /// The colour of the boxes drawn where content was removed.
     pub box_color: Color,

@@ -188,12 +188,12 @@ fn num(o: &Object) -> f64 {
     }
 }
 
+/// Glyphs (font, start x, start y, end x, end y), operand numbers, boxes.
+type Layout = (Vec<(String, f64, f64, f64, f64)>, Vec<f64>, Vec<[f64; 4]>);
+
 /// Positions (x, y) of every glyph start and end in the output, per font, and every number
 /// an operand carries (scaled to points where it is a TJ adjustment).
-fn positions(
-    data: &[u8],
-    fonts: &Fonts,
-) -> (Vec<(String, f64, f64, f64, f64)>, Vec<f64>, Vec<[f64; 4]>) {
+fn positions(data: &[u8], fonts: &Fonts) -> Layout {
     let ops = page_ops(data, 1);
     let mut glyphs = Vec::new();
     let mut numbers = Vec::new();

@@ -2,17 +2,19 @@
 //!
 //! **Text.** Glyphs are grouped into lines (content order, same baseline; vertical writing:
 //! same column), the plan is matched on each line's Unicode text — across Tj/TJ pieces and
-//! text objects — and the glyphs under a match, or whose box meets an area, are removed.
+//! text objects — and the glyphs under a match, or whose box meets an area, are removed
+//! (with `mask_length`, widened to whole words, or to the whole line for CJK text).
 //!
 //! **No glyph-position leak.** A text object (BT…ET) that loses a glyph is rewritten in
-//! *absolute mode*: every remaining run of glyphs is placed by its own `Tm` (the exact
-//! original position, so rendering outside the boxes is unchanged), relative moves (`Td`,
-//! `TD`, `T*`, `'`, `"`) are dropped, and TJ adjustments next to removed glyphs are dropped.
-//! No number in the output is the width of the removed text, and nothing on the line
-//! depends on it. With `mask_length` the whole line goes and its box covers it.
+//! *absolute mode*: every remaining run of glyphs is placed by its own `Tm`, relative moves
+//! (`Td`, `TD`, `T*`, `'`, `"`) are dropped, and TJ adjustments next to removed glyphs are
+//! dropped. The kept text after a removal on a line (in any text object of the line) moves
+//! forward to the next whole point along the line, as the box edges are whole points: no
+//! distance in the output says more about the removed width than the box does.
 //!
 //! **Images, paths, hidden layers.** Image pixels inside areas (and under removed invisible
-//! text, the OCR layer of a scan) are overwritten; paths wholly inside an area are removed;
+//! text, the OCR layer of a scan) are overwritten, inline images in their operator; paths
+//! wholly inside an area are removed, paths and shadings crossing one are clipped out of it;
 //! content of optional-content groups hidden by default is removed.
 //!
 //! **Boxes** are drawn as page content (`q … re f Q`) after the page's own content.

@@ -6,7 +6,8 @@
 //! 2. **scrub** ([`scrub`]): Info, XMP, outlines, annotations except links, thumbnails,
 //!    private application data, article threads, hidden layers;
 //! 3. **content redaction** (when the plan has rules): glyphs, image pixels and paths inside
-//!    matches and areas are removed from every content stream;
+//!    matches and areas are removed from every content stream (pages, forms, annotation
+//!    appearances), and fonts lose the glyphs only removed text used (`prune`);
 //! 4. **write**: one revision, only reachable objects, a fresh /ID derived from the output.
 //!
 //! [`verify`] is the leak check: it shares nothing with steps 2–3 (it extracts text with

@@ -676,14 +676,14 @@ fn scan_other_streams(
                 }
                 "Tj" | "TJ" | "'" | "\"" => {
                     let Some(fid) = cur else { continue };
-                    if !fonts.contains_key(&fid) {
-                        let Some(fd) = dict_at(doc, fid) else {
-                            continue;
-                        };
-                        fonts.insert(fid, Font::load(doc, fd, max));
-                    }
-                    let Some(font) = fonts.get(&fid) else {
-                        continue;
+                    let font = match fonts.entry(fid) {
+                        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                        std::collections::hash_map::Entry::Vacant(e) => {
+                            let Some(fd) = dict_at(doc, fid) else {
+                                continue;
+                            };
+                            e.insert(Font::load(doc, fd, max))
+                        }
                     };
                     let mut strings: Vec<&Vec<u8>> = Vec::new();
                     for o in &op.operands {

@@ -365,7 +365,7 @@ fn checksum(d: &[u8]) -> u32 {
 /// Writes an sfnt from its tables (sorted by tag, 4-byte aligned, checksums and
 /// head.checkSumAdjustment recomputed).
 fn assemble(version: u32, mut tabs: Vec<([u8; 4], Vec<u8>)>) -> Vec<u8> {
-    tabs.sort_by(|a, b| a.0.cmp(&b.0));
+    tabs.sort_by_key(|a| a.0);
     let n = tabs.len();
     let mut search = 1usize;
     let mut sel = 0u16;
