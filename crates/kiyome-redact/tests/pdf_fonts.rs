@@ -229,3 +229,36 @@ fn rendering_of_kept_glyphs_is_unchanged_by_pruning() {
     let b = render(&out, "out");
     assert_eq!(a, b, "page 1 renders differently after pruning");
 }
+
+#[test]
+fn a_font_written_inline_in_the_resources_is_pruned_too() {
+    let font = CidFont::new(IPA_GOTHIC, "申請者山田太郎様");
+    let mut doc = Document::with_version("1.7");
+    let id = font.add(&mut doc, false);
+    let Some(Object::Dictionary(inline)) = doc.objects.remove(&id) else {
+        panic!()
+    };
+    let p = format!(
+        "BT /F1 14 Tf 72 760 Td {} Tj ET\n",
+        font.hex("申請者山田太郎様")
+    );
+    let res = dictionary! { "Font" => dictionary! { "F1" => Object::Dictionary(inline) } };
+    let input = document(&mut doc, vec![(p.into_bytes(), res)]);
+    let (out, _) = redact(&input, &terms(&[NAME]));
+    let doc = Document::load_mem(&out).unwrap();
+    let tu = doc
+        .objects
+        .values()
+        .find_map(|o| match o {
+            Object::Dictionary(d) if d.has(b"ToUnicode") => {
+                d.get(b"ToUnicode").unwrap().as_reference().ok()
+            }
+            _ => None,
+        })
+        .unwrap();
+    let text = String::from_utf8_lossy(&stream_data(&doc, tu)).to_uppercase();
+    assert!(
+        !text.contains("<5C71>") && text.contains("<7533>"),
+        "{text}"
+    );
+}

@@ -63,6 +63,7 @@ pub fn redact(
         }
     }
     // The content pass runs even without rules: it removes hidden optional content.
+    prune::indirect_fonts(doc);
     let (fonts, forms) = apply::apply(doc, &pages, plan, ctx, report)?;
     prune::prune(doc, &fonts, &forms, ctx, report)?;
     apply::scrub_strings(doc, plan, report);

@@ -714,3 +714,59 @@ fn scan_other_streams(
     }
     Ok(out)
 }
+
+fn is_font_dict(d: &Dictionary) -> bool {
+    matches!(d.get(b"Type"), Ok(Object::Name(n)) if n == b"Font") && d.has(b"Subtype")
+}
+
+/// Moves font dictionaries written inline in resource dictionaries into objects of their
+/// own, so that every font has an identity the pruning can follow (a direct font would
+/// otherwise keep the glyphs of removed text unnoticed).
+pub(crate) fn indirect_fonts(doc: &mut Document) {
+    fn visit(
+        d: &mut Dictionary,
+        max_id: &mut u32,
+        found: &mut Vec<(ObjectId, Dictionary)>,
+        depth: u32,
+    ) {
+        if depth > 6 {
+            return;
+        }
+        for (_, v) in d.iter_mut() {
+            if let Object::Dictionary(inner) = v {
+                if is_font_dict(inner) {
+                    *max_id += 1;
+                    let id = (*max_id, 0);
+                    found.push((id, std::mem::take(inner)));
+                    *v = Object::Reference(id);
+                } else {
+                    visit(inner, max_id, found, depth + 1);
+                }
+            }
+        }
+    }
+    let keys: Vec<ObjectId> = doc.objects.keys().copied().collect();
+    for id in keys {
+        let Some(mut obj) = doc.objects.remove(&id) else {
+            continue;
+        };
+        let mut found = Vec::new();
+        let dict = match &mut obj {
+            Object::Dictionary(d) if !is_font_dict(d) => Some(d),
+            Object::Stream(s) => Some(&mut s.dict),
+            _ => None,
+        };
+        if let Some(dict) = dict {
+            // Only resource places: a /Font map, or a /Resources dictionary holding one.
+            for key in [b"Font".as_slice(), b"Resources"] {
+                if let Ok(Object::Dictionary(sub)) = dict.get_mut(key) {
+                    visit(sub, &mut doc.max_id, &mut found, 0);
+                }
+            }
+        }
+        doc.objects.insert(id, obj);
+        for (nid, f) in found {
+            doc.objects.insert(nid, Object::Dictionary(f));
+        }
+    }
+}
