@@ -165,6 +165,10 @@ fn rebuild(
         ));
     }
 
+    if kind == Kind::Xlsb {
+        xlsb_macros(&mut pkg, ctx, col)?;
+    }
+
     // 1. Parts removed by what they are; embedded objects sanitized or removed.
     let mut gone: HashSet<String> = HashSet::new();
     let mut replaced: HashMap<String, Vec<u8>> = HashMap::new();
@@ -438,6 +442,51 @@ fn rebuild(
         data: w.finish()?,
         kind: out_kind,
     })
+}
+
+/// A binary workbook (xlsb) with an Excel 4.0 macro sheet or an Auto_Open-style name is
+/// blocked: its BIFF12 records refer to sheets and names by position ([MS-XLSB] BrtBundleSh,
+/// BrtName and the ptgName/ptgRef3d tokens of every formula), so taking the macro sheet or
+/// the name out cannot be done without renumbering every formula, and leaving the sheet
+/// entry or the name behind gives a workbook Excel repairs or rejects. A VBA project alone
+/// is removed like in any package (nothing in `workbook.bin` points at it).
+fn xlsb_macros(pkg: &mut Package<'_>, ctx: &Ctx<'_>, col: &mut Collector) -> Result<(), Error> {
+    let mut found = Collector::default();
+    let mut what = Vec::new();
+    for name in pkg.names() {
+        if ooxml::is_macro_sheet(&name) {
+            found.add(
+                Finding::new("ooxml.xlm_macro_sheet", Severity::High, name.as_str())
+                    .action(Action::Blocked),
+            );
+            if !what.contains(&"an Excel 4.0 macro sheet") {
+                what.push("an Excel 4.0 macro sheet");
+            }
+        } else if name.eq_ignore_ascii_case("xl/workbook.bin") {
+            let bytes = pkg.read(&name, ctx)?;
+            let mut names = Collector::default();
+            crate::ooxml_scan::xlsb_auto_open(&bytes, &name, &mut names);
+            if names.has("ooxml.auto_open_name") {
+                let mut tmp = Inspection::default();
+                names.flush(&mut tmp);
+                for mut f in tmp.findings {
+                    f.action = Action::Blocked;
+                    found.add(f);
+                }
+                what.push("an Auto_Open-style defined name");
+            }
+        }
+    }
+    if what.is_empty() {
+        return Ok(());
+    }
+    let mut tmp = Inspection::default();
+    found.flush(&mut tmp);
+    tmp.findings.into_iter().for_each(|f| col.add(f));
+    Err(Error::unsupported(format!(
+        "removing {} from a binary workbook (xlsb), whose records refer to sheets and names by position; save it as .xlsx, or use --mode text or image-pdf",
+        what.join(" and ")
+    )))
 }
 
 fn esc(s: &str) -> String {
