@@ -78,7 +78,6 @@ fn xlsb(names: &[&str], macro_sheet: bool, vba: bool) -> Vec<u8> {
             b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 not a real project",
         );
     }
-    drop(add);
     w.finish().expect("finish").into_inner()
 }
 
