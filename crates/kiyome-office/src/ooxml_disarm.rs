@@ -586,7 +586,13 @@ fn content_types(
                 "Default" => {
                     let ext = el.attr("Extension").unwrap_or("").to_ascii_lowercase();
                     let ct = el.attr("ContentType").unwrap_or("").to_string();
-                    if !ext.is_empty() && !ct.to_ascii_lowercase().contains("vbaproject") {
+                    // Defaults for the kinds of part disarm always removes (VBA projects,
+                    // signatures) would only advertise what is no longer there.
+                    let lc = ct.to_ascii_lowercase();
+                    if !ext.is_empty()
+                        && !lc.contains("vbaproject")
+                        && !lc.contains("digital-signature")
+                    {
                         defaults.push((ext, ct));
                     }
                 }
