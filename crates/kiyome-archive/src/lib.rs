@@ -44,7 +44,7 @@ pub const CODES: &[CodeInfo] = &[
     c(
         "archive.encrypted",
         Severity::Medium,
-        "Encrypted members (ZipCrypto, AES): their content cannot be checked without the password (the PPAP case).",
+        "Encrypted members (ZipCrypto, AES): their content cannot be checked without the password (the PPAP case); sanitize opens them with the operator's `--password` and blocks the archive when it is missing or wrong.",
     ),
     c(
         "archive.path_traversal",

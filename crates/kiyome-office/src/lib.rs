@@ -56,7 +56,7 @@ pub const CODES: &[CodeInfo] = &[
     c(
         "ooxml.ole_embedding",
         Medium,
-        "The document embeds an OLE object or package (inspected as a child).",
+        "The document embeds an OLE object or package (inspected as a child); Low when it is a document kiyome rebuilds (macro-free OOXML, ODF, RTF, PDF, an image, or Word/Excel/PowerPoint 97-2003 of their own class) and its own inspection found nothing dangerous.",
     ),
     c(
         "ooxml.attached_template",
