@@ -30,6 +30,8 @@ packages=(
     python3-cryptography
     # encryption peer, OCR, benchmarking
     age tesseract-ocr tesseract-ocr-jpn hyperfine
+    # Info-ZIP's zip writes the ZipCrypto-encrypted zips of the archive password tests
+    zip
     # prlimit (memory caps in the corpus harness), GNU time
     util-linux time
     # Python virtual environments for the peer tools

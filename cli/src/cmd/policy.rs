@@ -12,7 +12,8 @@ pub struct Args {
 
 #[derive(clap::Subcommand)]
 enum Action {
-    /// Print the effective policy as TOML (defaults filled in).
+    /// Print the effective policy as TOML: defaults filled in, a comment on every key, and the
+    /// effective action of each switchable factor (docs/policy.md).
     Show {
         /// Policy file to load; without it, the built-in default.
         #[arg(long, value_name = "FILE")]
@@ -26,7 +27,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         Action::Show { policy } => {
             let p = super::sanitize::load_policy(policy.as_deref())?;
             println!("# kiyome effective policy (sha256 {})", p.sha256());
-            print!("{}", p.to_toml());
+            print!("{}", p.to_commented_toml());
         }
     }
     Ok(Outcome::Clean)

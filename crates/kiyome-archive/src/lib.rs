@@ -44,7 +44,7 @@ pub const CODES: &[CodeInfo] = &[
     c(
         "archive.encrypted",
         Severity::Medium,
-        "Encrypted members (ZipCrypto, AES): their content cannot be checked without the password (the PPAP case).",
+        "Encrypted members (ZipCrypto, AES): their content cannot be checked without the password (the PPAP case); sanitize opens them with the operator's `--password` and blocks the archive when it is missing or wrong.",
     ),
     c(
         "archive.path_traversal",
@@ -148,7 +148,9 @@ pub const CODES: &[CodeInfo] = &[
 #[serde(default, deny_unknown_fields)]
 pub struct ArchiveOptions {
     /// Password for encrypted zips, supplied by the operator (default: none, so encrypted
-    /// zips are blocked as `archive.encrypted`). Never written to reports.
+    /// zips are blocked as `archive.encrypted`). It comes from `--password`: a policy file
+    /// cannot set it, and it is never written to reports or `kiyome policy show`.
+    #[serde(skip)]
     pub password: Option<String>,
 }
 

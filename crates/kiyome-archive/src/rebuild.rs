@@ -120,7 +120,7 @@ pub fn disarm(
                     )?);
                     Ok(())
                 })?;
-            if skipped.encrypted > 0 {
+            if skipped.encrypted + skipped.wrong_password > 0 {
                 for f in out
                     .findings
                     .iter_mut()
@@ -128,12 +128,25 @@ pub fn disarm(
                 {
                     f.action = Action::Blocked;
                 }
-                return Err(Error::Encrypted {
-                    format: "zip",
-                    detail: format!(
-                        "{} encrypted member(s); no password supplied",
+                // Default deny: a member that was not opened was not checked, so the archive is
+                // not released without it.
+                let detail = match opts.password {
+                    None => format!(
+                        "{} encrypted member(s); no password supplied (use --password) / パスワード付きzipです",
                         skipped.encrypted
                     ),
+                    Some(_) if skipped.wrong_password > 0 => format!(
+                        "the supplied password does not open {} encrypted member(s) / パスワードが違います",
+                        skipped.wrong_password
+                    ),
+                    Some(_) => format!(
+                        "{} member(s) use PKWARE strong encryption, which kiyome cannot decrypt",
+                        skipped.encrypted
+                    ),
+                };
+                return Err(Error::Encrypted {
+                    format: "zip",
+                    detail,
                 });
             }
             if out.has("archive.quine") {

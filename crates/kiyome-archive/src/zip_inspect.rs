@@ -9,8 +9,12 @@ use std::collections::HashMap;
 /// What the walk did not hand to the callback.
 #[derive(Debug, Default)]
 pub(crate) struct Skipped {
-    /// Encrypted members left unread (no password).
+    /// Encrypted members left unread: no password, or a scheme the reader cannot decrypt
+    /// (PKWARE strong encryption).
     pub encrypted: usize,
+    /// Encrypted members the operator's password did not open (wrong password, or data that
+    /// does not verify after decryption).
+    pub wrong_password: usize,
     /// Members skipped for other reasons (method, damage, quine).
     pub other: usize,
 }
@@ -95,7 +99,7 @@ pub(crate) fn walk(
             if !enc_kinds.contains(&scheme) {
                 enc_kinds.push(scheme);
             }
-            if password.is_none() {
+            if password.is_none() || scheme == "strong encryption" {
                 skipped.encrypted += 1;
                 continue;
             }
@@ -115,6 +119,19 @@ pub(crate) fn walk(
         let bytes = match bytes {
             Ok(b) => b,
             Err(err @ Error::LimitExceeded { .. }) => return Err(err),
+            // ZipCrypto's check byte lets 1 wrong password in 256 through; the data then fails
+            // to inflate or to match its CRC. Either way the password did not open the member.
+            Err(err)
+                if e.encryption.is_some() && !matches!(err, Error::Parse { format: "zip", .. }) =>
+            {
+                out.add(
+                    Finding::new("archive.encrypted", Severity::Medium, loc).detail(format!(
+                        "the supplied password does not open this member ({err})"
+                    )),
+                );
+                skipped.wrong_password += 1;
+                continue;
+            }
             Err(err) => {
                 let code = if matches!(err, Error::Encrypted { .. }) {
                     "archive.encrypted"
@@ -126,7 +143,9 @@ pub(crate) fn walk(
                 continue;
             }
         };
-        if e.encryption.is_none() && zipread::crc32(&bytes) != e.crc {
+        // WinZip AE-2 members carry no CRC (the HMAC authenticates them); every other
+        // member, ZipCrypto included, must match its CRC-32.
+        if e.encryption != Some("AES") && zipread::crc32(&bytes) != e.crc {
             out.add(Finding::new(
                 "archive.crc_mismatch",
                 Severity::Low,
@@ -149,10 +168,13 @@ pub(crate) fn walk(
             .iter()
             .filter(|e| e.encryption.is_some())
             .count();
-        let what = if password.is_some() {
-            "opened with the operator's password"
-        } else {
-            "content not checked"
+        let what = match password {
+            None => "content not checked: no password supplied".to_string(),
+            Some(_) if skipped.encrypted + skipped.wrong_password > 0 => format!(
+                "{} could not be opened with the supplied password",
+                skipped.encrypted + skipped.wrong_password
+            ),
+            Some(_) => "opened with the operator's password".to_string(),
         };
         out.add(
             Finding::new("archive.encrypted", Severity::Medium, "archive").detail(format!(

@@ -56,7 +56,7 @@ pub const CODES: &[CodeInfo] = &[
     c(
         "ooxml.ole_embedding",
         Medium,
-        "The document embeds an OLE object or package (inspected as a child).",
+        "The document embeds an OLE object or package (inspected as a child); Low when it is a document kiyome rebuilds (macro-free OOXML, ODF, RTF, PDF, an image, or Word/Excel/PowerPoint 97-2003 of their own class) and its own inspection found nothing dangerous.",
     ),
     c(
         "ooxml.attached_template",
@@ -241,7 +241,25 @@ pub struct OfficeOptions {
     /// with empty properties, removing author and organisation names).
     pub keep_properties: bool,
     /// Keep comments (default true: they are visible content, reported as hidden information).
+    /// When false, OOXML comment parts and their anchors, and ODF annotations, are removed.
     pub keep_comments: bool,
+    /// What happens to embedded documents (OLE objects and packages inside OOXML, ODF
+    /// sub-documents): sanitized recursively and kept when released (default), or always
+    /// removed. Either way an embedding that cannot be sanitized is removed and its preview
+    /// picture kept.
+    pub embedded_objects: EmbeddedObjects,
+}
+
+/// What disarm does with embedded documents.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EmbeddedObjects {
+    /// Sanitize each embedded document by the engine's policy for its kind; keep the rebuilt
+    /// one when it is released and of the same kind, remove it otherwise.
+    #[default]
+    Sanitize,
+    /// Remove every embedded document; the preview picture stays in the host document.
+    Remove,
 }
 
 impl Default for OfficeOptions {
@@ -250,6 +268,7 @@ impl Default for OfficeOptions {
             keep_web_hyperlinks: true,
             keep_properties: false,
             keep_comments: true,
+            embedded_objects: EmbeddedObjects::Sanitize,
         }
     }
 }

@@ -177,6 +177,23 @@ fn rewrite_part(
                 return Edit::Unwrap;
             }
             "object-ole" => return Edit::Drop,
+            "annotation" | "annotation-end" if !opts.keep_comments => {
+                notes.push((
+                    "odf.annotations",
+                    Severity::Info,
+                    Action::Removed,
+                    "annotation removed".into(),
+                ));
+                return Edit::Drop;
+            }
+            "annotation" => {
+                notes.push((
+                    "odf.annotations",
+                    Severity::Info,
+                    Action::Kept,
+                    "annotation kept ([office] keep_comments)".into(),
+                ));
+            }
             _ => {}
         }
         if meta && PERSONAL_META.contains(&local) {
@@ -204,6 +221,15 @@ fn rewrite_part(
             if is_external_href(v) {
                 let web = local == "a" && is_web_link(v);
                 if web && opts.keep_web_hyperlinks {
+                    notes.push((
+                        "odf.external_link",
+                        Severity::Low,
+                        Action::Kept,
+                        format!(
+                            "web hyperlink to {} kept ([office] keep_web_hyperlinks)",
+                            describe_target(v).split("://").next().unwrap_or("")
+                        ),
+                    ));
                     continue;
                 }
                 notes.push((

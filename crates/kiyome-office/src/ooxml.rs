@@ -295,6 +295,77 @@ fn is_xml_part(name: &str) -> bool {
     (l.ends_with(".xml") || l.ends_with(".vml")) && !is_signature(&l) || l == "[content_types].xml"
 }
 
+/// Root-storage classes Office activates as its own documents (Word, Excel, PowerPoint,
+/// Microsoft Graph), and the nil class many embedded `.doc`/`.xls` files carry. Any other
+/// class (Package, Equation Editor, a third-party server) runs another program when the
+/// object is opened, so a compound file of such a class is not a document embedding.
+const DOCUMENT_CLASSES: &[&str] = &[
+    "00000000-0000-0000-0000-000000000000",
+    "00020900-0000-0000-c000-000000000046", // Word 6/95
+    "00020906-0000-0000-c000-000000000046", // Word.Document.8
+    "00020810-0000-0000-c000-000000000046", // Excel.Sheet.5
+    "00020811-0000-0000-c000-000000000046", // Excel.Chart.5
+    "00020820-0000-0000-c000-000000000046", // Excel.Sheet.8
+    "00020821-0000-0000-c000-000000000046", // Excel.Chart.8
+    "00020803-0000-0000-c000-000000000046", // MSGraph.Chart.8
+    "64818d10-4f9b-11cf-86ea-00aa00b929e8", // PowerPoint.Show.8
+    "64818d11-4f9b-11cf-86ea-00aa00b929e8", // PowerPoint.Slide.8
+];
+
+fn clsid_text(b: &[u8; 16]) -> String {
+    let h: Vec<String> = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        h[0..4].concat(),
+        h[4..6].concat(),
+        h[6..8].concat(),
+        h[8..10].concat(),
+        h[10..16].concat()
+    )
+}
+
+/// Whether an embedded file of `kind` is a document kiyome rebuilds and checks like any
+/// input, so that once its own inspection finds nothing dangerous the embedding itself is
+/// no dangerous factor: macro-free OOXML, ODF, RTF, PDF, decodable images, and Word, Excel
+/// and PowerPoint 97-2003 compound files whose root class is one Office opens as that
+/// document. Everything else (OLE packages, Equation Editor objects, executables…) is.
+pub fn is_document_embedding(kind: Kind, data: &[u8], ctx: &Ctx<'_>) -> bool {
+    use kiyome_core::KindClass;
+    match kind.class() {
+        KindClass::Ooxml => !kind.is_macro_enabled() && kind != Kind::Xlsb,
+        KindClass::Odf | KindClass::Rtf | KindClass::Pdf => true,
+        KindClass::Image => matches!(
+            kind,
+            Kind::Jpeg | Kind::Png | Kind::Gif | Kind::Bmp | Kind::Tiff | Kind::Webp
+        ),
+        KindClass::Ole if matches!(kind, Kind::Doc | Kind::Xls | Kind::Ppt) => {
+            crate::ole::container::Container::open(data, ctx)
+                .is_ok_and(|c| DOCUMENT_CLASSES.contains(&clsid_text(&c.root_clsid).as_str()))
+        }
+        _ => false,
+    }
+}
+
+/// The finding for an embedded part, given its inspected report: Low when it is a
+/// [document embedding](is_document_embedding) whose inspection found nothing dangerous,
+/// Medium otherwise.
+pub fn embedding_finding(
+    part: &str,
+    child: &kiyome_core::FileReport,
+    data: &[u8],
+    ctx: &Ctx<'_>,
+) -> Finding {
+    if !child.has_dangerous() && is_document_embedding(child.kind, data, ctx) {
+        Finding::new("ooxml.ole_embedding", Severity::Low, part).detail(format!(
+            "embedded {} inspected as a child: nothing dangerous",
+            child.kind
+        ))
+    } else {
+        Finding::new("ooxml.ole_embedding", Severity::Medium, part)
+            .detail(format!("embedded {} inspected as a child", child.kind))
+    }
+}
+
 /// The name under which an embedded part is handed to the engine: `.bin` is dropped because
 /// it claims an executable kind, and every OLE embedding is named `oleObjectN.bin`.
 pub fn nested_name(part: &str) -> &str {
@@ -403,13 +474,10 @@ fn inspect_into(
                 "_xmlsignatures/",
             ));
         } else if is_embedding(n) {
-            col.add(
-                Finding::new("ooxml.ole_embedding", Severity::Medium, n)
-                    .detail("embedded object inspected as a child"),
-            );
             let bytes = pkg.read(n, ctx)?;
-            out.children
-                .push(ctx.inspect_nested(nested_name(n), &bytes));
+            let child = ctx.inspect_nested(nested_name(n), &bytes);
+            col.add(embedding_finding(n, &child, &bytes, ctx));
+            out.children.push(child);
             continue;
         }
         if rels

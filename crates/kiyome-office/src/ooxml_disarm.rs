@@ -12,7 +12,7 @@ use crate::ooxml::{self, Rel, describe_target, is_web_link, nested_name};
 use crate::ooxml_rewrite::rewrite_part;
 use crate::opc::{Package, PackageWriter, normalize};
 use crate::xml::{self, Ev};
-use crate::{Collector, OfficeOptions, PartHook};
+use crate::{Collector, EmbeddedObjects, OfficeOptions, PartHook};
 use kiyome_core::{Action, Ctx, Disarmed, Error, Finding, Inspection, Kind, Severity, sniff};
 use std::collections::{HashMap, HashSet};
 
@@ -50,27 +50,73 @@ pub(crate) fn removed(col: &mut Collector, code: &str, sev: Severity, loc: &str,
     );
 }
 
-/// Why a part is removed by what it is, if it is.
-fn part_verdict(name: &str, opts: &OfficeOptions) -> Option<(&'static str, Severity)> {
-    let l = name.to_ascii_lowercase();
-    if ooxml::is_vba_part(name) {
-        Some(("ooxml.vba_project", Severity::High))
-    } else if ooxml::is_macro_sheet(name) {
-        Some(("ooxml.xlm_macro_sheet", Severity::High))
-    } else if ooxml::is_activex(name) {
-        Some(("ooxml.activex", Severity::High))
-    } else if ooxml::is_custom_ui(name) {
-        Some(("ooxml.custom_ui", Severity::Medium))
-    } else if ooxml::is_signature(name) {
-        // Any change invalidates the signature; a stale signature only misleads.
-        Some(("ooxml.signature", Severity::Info))
-    } else if l.starts_with("xl/externallinks/") {
-        Some(("ooxml.external_relationship", Severity::Medium))
-    } else if l == "docprops/custom.xml" && !opts.keep_properties {
-        Some(("ooxml.properties", Severity::Info))
-    } else {
-        None
+/// Whether a part holds comments or their authors (Word, Excel incl. threaded comments,
+/// PowerPoint classic and modern comments).
+fn is_comment_part(lower: &str) -> bool {
+    let file = lower.rsplit('/').next().unwrap_or(lower);
+    (lower.starts_with("word/") && (file.starts_with("comments") || file == "people.xml"))
+        || (lower.starts_with("xl/") && file.starts_with("comments") && file.ends_with(".xml"))
+        || lower.starts_with("xl/threadedcomments/")
+        || lower.starts_with("xl/persons/")
+        || lower.starts_with("ppt/comments/")
+        || lower == "ppt/commentauthors.xml"
+        || lower == "ppt/authors.xml"
+}
+
+/// Whether a VML drawing only holds Excel note boxes (`x:ClientData ObjectType="Note"`), so
+/// that it goes with the comments.
+fn is_note_drawing(lower: &str, data: &[u8]) -> bool {
+    if !(lower.starts_with("xl/drawings/") && lower.ends_with(".vml")) {
+        return false;
     }
+    let text = String::from_utf8_lossy(data);
+    let types: Vec<&str> = text
+        .split("ObjectType=\"")
+        .skip(1)
+        .map(|t| t.split('"').next().unwrap_or(""))
+        .collect();
+    !types.is_empty() && types.iter().all(|t| *t == "Note")
+}
+
+/// Why a part is removed by what it is, if it is: its code, severity and what was done.
+fn part_verdict(
+    name: &str,
+    opts: &OfficeOptions,
+) -> Option<(&'static str, Severity, &'static str)> {
+    let l = name.to_ascii_lowercase();
+    Some(if ooxml::is_vba_part(name) {
+        ("ooxml.vba_project", Severity::High, "part removed")
+    } else if ooxml::is_macro_sheet(name) {
+        ("ooxml.xlm_macro_sheet", Severity::High, "part removed")
+    } else if ooxml::is_activex(name) {
+        ("ooxml.activex", Severity::High, "part removed")
+    } else if ooxml::is_custom_ui(name) {
+        ("ooxml.custom_ui", Severity::Medium, "part removed")
+    } else if ooxml::is_signature(name) {
+        // Rebuilding changes the signed parts, so the signature no longer verifies; a stale
+        // signature only misleads (and names its signer).
+        (
+            "ooxml.signature",
+            Severity::Info,
+            "digital signature removed: the rebuild invalidates it",
+        )
+    } else if l.starts_with("xl/externallinks/") {
+        (
+            "ooxml.external_relationship",
+            Severity::Medium,
+            "part removed",
+        )
+    } else if l == "docprops/custom.xml" && !opts.keep_properties {
+        ("ooxml.properties", Severity::Info, "part removed")
+    } else if !opts.keep_comments && is_comment_part(&l) {
+        (
+            "ooxml.comments",
+            Severity::Info,
+            "comments part removed ([office] keep_comments = false)",
+        )
+    } else {
+        return None;
+    })
 }
 
 /// Disarms an OOXML package.
@@ -119,21 +165,48 @@ fn rebuild(
         ));
     }
 
+    if kind == Kind::Xlsb {
+        xlsb_macros(&mut pkg, ctx, col)?;
+    }
+
     // 1. Parts removed by what they are; embedded objects sanitized or removed.
     let mut gone: HashSet<String> = HashSet::new();
     let mut replaced: HashMap<String, Vec<u8>> = HashMap::new();
     for name in pkg.names() {
         ctx.budget.check_time()?;
-        if let Some((mut code, mut sev)) = part_verdict(&name, opts) {
-            if name.to_ascii_lowercase().starts_with("xl/externallinks/")
+        let lower = name.to_ascii_lowercase();
+        if let Some((mut code, mut sev, what)) = part_verdict(&name, opts) {
+            if lower.starts_with("xl/externallinks/")
                 && pkg.read(&name, ctx)?.windows(7).any(|w| w == b"ddeLink")
             {
                 (code, sev) = ("ooxml.dde", Severity::High);
             }
-            removed(col, code, sev, &name, "part removed");
+            removed(col, code, sev, &name, what);
             gone.insert(name);
         } else if let Some(f) = hook.drop_part(&name) {
             col.add(f);
+            gone.insert(name);
+        } else if !opts.keep_comments
+            && lower.starts_with("xl/drawings/")
+            && lower.ends_with(".vml")
+            && is_note_drawing(&lower, &pkg.read(&name, ctx)?)
+        {
+            removed(
+                col,
+                "ooxml.comments",
+                Severity::Info,
+                &name,
+                "note drawing removed with the comments",
+            );
+            gone.insert(name);
+        } else if ooxml::is_embedding(&name) && opts.embedded_objects == EmbeddedObjects::Remove {
+            removed(
+                col,
+                "ooxml.ole_embedding",
+                Severity::Medium,
+                &name,
+                "embedded object removed ([office] embedded_objects = remove); its preview picture is kept",
+            );
             gone.insert(name);
         } else if ooxml::is_embedding(&name) {
             let bytes = pkg.read(&name, ctx)?;
@@ -141,7 +214,11 @@ fn rebuild(
             let (report, result) = ctx.sanitize_nested(nested_name(&name), &bytes);
             out.children.push(report);
             match result {
-                Some(d) if d.kind == before => {
+                // Kept only when it stays the same kind (a docm embedding would keep claiming
+                // a macro-enabled program) and is a document Office opens as such.
+                Some(d)
+                    if d.kind == before && ooxml::is_document_embedding(d.kind, &d.data, ctx) =>
+                {
                     col.add(
                         Finding::new("ooxml.ole_embedding", Severity::Medium, name.as_str())
                             .detail("embedded file sanitized")
@@ -155,11 +232,24 @@ fn rebuild(
                         "ooxml.ole_embedding",
                         Severity::Medium,
                         &name,
-                        "embedded object removed; its preview image is kept",
+                        "embedded object removed (not a document that could be sanitized); its preview picture is kept",
                     );
                     gone.insert(name);
                 }
             }
+        } else if opts.keep_comments && is_comment_part(&lower) {
+            col.add(
+                Finding::new("ooxml.comments", Severity::Info, name.as_str())
+                    .detail("comments kept ([office] keep_comments)")
+                    .action(Action::Kept),
+            );
+        } else if opts.keep_properties && lower.starts_with("docprops/") && lower.ends_with(".xml")
+        {
+            col.add(
+                Finding::new("ooxml.properties", Severity::Info, name.as_str())
+                    .detail("properties kept ([office] keep_properties)")
+                    .action(Action::Kept),
+            );
         }
     }
     for r in rels.iter().filter(|r| r.kind == "aFChunk") {
@@ -209,6 +299,20 @@ fn rebuild(
                     Finding::new(code, sev, r.rels_part.as_str())
                         .detail(format!("{} → {}", r.kind, describe_target(&r.target)))
                         .action(act),
+                );
+            }
+            if web && opts.keep_web_hyperlinks {
+                col.add(
+                    Finding::new(
+                        "ooxml.external_relationship",
+                        Severity::Low,
+                        r.rels_part.as_str(),
+                    )
+                    .detail(format!(
+                        "hyperlink to {} kept ([office] keep_web_hyperlinks)",
+                        describe_target(&r.target).split("://").next().unwrap_or("")
+                    ))
+                    .action(Action::Kept),
                 );
             }
             web && opts.keep_web_hyperlinks
@@ -340,6 +444,51 @@ fn rebuild(
     })
 }
 
+/// A binary workbook (xlsb) with an Excel 4.0 macro sheet or an Auto_Open-style name is
+/// blocked: its BIFF12 records refer to sheets and names by position ([MS-XLSB] BrtBundleSh,
+/// BrtName and the ptgName/ptgRef3d tokens of every formula), so taking the macro sheet or
+/// the name out cannot be done without renumbering every formula, and leaving the sheet
+/// entry or the name behind gives a workbook Excel repairs or rejects. A VBA project alone
+/// is removed like in any package (nothing in `workbook.bin` points at it).
+fn xlsb_macros(pkg: &mut Package<'_>, ctx: &Ctx<'_>, col: &mut Collector) -> Result<(), Error> {
+    let mut found = Collector::default();
+    let mut what = Vec::new();
+    for name in pkg.names() {
+        if ooxml::is_macro_sheet(&name) {
+            found.add(
+                Finding::new("ooxml.xlm_macro_sheet", Severity::High, name.as_str())
+                    .action(Action::Blocked),
+            );
+            if !what.contains(&"an Excel 4.0 macro sheet") {
+                what.push("an Excel 4.0 macro sheet");
+            }
+        } else if name.eq_ignore_ascii_case("xl/workbook.bin") {
+            let bytes = pkg.read(&name, ctx)?;
+            let mut names = Collector::default();
+            crate::ooxml_scan::xlsb_auto_open(&bytes, &name, &mut names);
+            if names.has("ooxml.auto_open_name") {
+                let mut tmp = Inspection::default();
+                names.flush(&mut tmp);
+                for mut f in tmp.findings {
+                    f.action = Action::Blocked;
+                    found.add(f);
+                }
+                what.push("an Auto_Open-style defined name");
+            }
+        }
+    }
+    if what.is_empty() {
+        return Ok(());
+    }
+    let mut tmp = Inspection::default();
+    found.flush(&mut tmp);
+    tmp.findings.into_iter().for_each(|f| col.add(f));
+    Err(Error::unsupported(format!(
+        "removing {} from a binary workbook (xlsb), whose records refer to sheets and names by position; save it as .xlsx, or use --mode text or image-pdf",
+        what.join(" and ")
+    )))
+}
+
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -437,7 +586,13 @@ fn content_types(
                 "Default" => {
                     let ext = el.attr("Extension").unwrap_or("").to_ascii_lowercase();
                     let ct = el.attr("ContentType").unwrap_or("").to_string();
-                    if !ext.is_empty() && !ct.to_ascii_lowercase().contains("vbaproject") {
+                    // Defaults for the kinds of part disarm always removes (VBA projects,
+                    // signatures) would only advertise what is no longer there.
+                    let lc = ct.to_ascii_lowercase();
+                    if !ext.is_empty()
+                        && !lc.contains("vbaproject")
+                        && !lc.contains("digital-signature")
+                    {
                         defaults.push((ext, ct));
                     }
                 }

@@ -163,6 +163,17 @@ pub(crate) fn rewrite_part(
                     notes.push(field_note(field_class(el.attr("instr").unwrap_or(""))));
                     return Edit::Unwrap;
                 }
+                "commentRangeStart" | "commentRangeEnd" | "commentReference"
+                    if !opts.keep_comments =>
+                {
+                    notes.push((
+                        "ooxml.comments",
+                        Severity::Info,
+                        Action::Removed,
+                        "comment anchors removed".into(),
+                    ));
+                    return Edit::Drop;
+                }
                 "attachedTemplate" => return Edit::Drop,
                 "altChunk" => return Edit::Drop,
                 _ => {}

@@ -9,13 +9,16 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod factors;
 mod inspect;
 pub mod policy;
+pub mod policy_doc;
 mod sanitize;
 pub mod text;
 
+pub use factors::FactorAction;
 pub use inspect::all_codes;
-pub use policy::{Mode, Policy};
+pub use policy::{Mode, Policy, PolicyError};
 pub use sanitize::{ENGINE_CODES, Sanitized};
 
 use kiyome_core::Limits;

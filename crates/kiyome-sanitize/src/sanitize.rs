@@ -2,6 +2,7 @@
 //! re-inspect the output with the inspect code and release it only if nothing dangerous remains.
 
 use crate::Engine;
+use crate::factors::FactorAction;
 use crate::policy::Mode;
 use kiyome_core::{
     Action, Budget, CodeInfo, Ctx, Disarmed, Error, FileReport, Finding, Inspection, Kind,
@@ -92,6 +93,16 @@ impl Engine {
             report.block(code);
             return (report, None);
         }
+        // `[factors] CODE = "block"`: the file is judged by its own inspection first, so the
+        // entry holds whatever the mode (a text-only conversion would not see the factor).
+        if self.policy.blocks_factors() {
+            let pre = self.inspect(path, data);
+            if let Some(code) = self.blocked_factor(&pre.findings, &mut out) {
+                report.findings = out.findings;
+                report.block(code);
+                return (report, None);
+            }
+        }
         let result = if data.len() as u64 > self.policy.limits.max_input_bytes {
             Err(Error::limit(
                 LimitKind::InputSize,
@@ -127,6 +138,17 @@ impl Engine {
                 return (report, None);
             }
         };
+        if self.policy.blocks_factors() {
+            let found = std::mem::take(&mut out.findings);
+            let blocked = self.blocked_factor(&found, &mut out);
+            out.findings.splice(0..0, found);
+            if let Some(code) = blocked {
+                report.findings = out.findings;
+                report.children = out.children;
+                report.block(code);
+                return (report, None);
+            }
+        }
         report.findings = out.findings;
         report.children = out.children;
         report.methods.push(method_of(mode));
@@ -142,12 +164,10 @@ impl Engine {
         let out_name = format!("output.{}", output.kind.default_extension());
         let check = self.inspect(&out_name, &output.data);
         if check.has_dangerous() || !check.kind.consistent_with_claim(output.kind) {
-            let mut codes = check.codes();
-            codes.retain(|c| {
-                kiyome_core::codes::lookup(&self.code_tables(), c)
-                    .map(|i| i.severity.is_dangerous())
-                    .unwrap_or(true)
-            });
+            // Name the codes of the findings that are dangerous here, not every code whose
+            // usual severity is (a kept web hyperlink is Low).
+            let mut codes = Vec::new();
+            dangerous_codes(&check, &mut codes);
             report.findings.push(
                 Finding::new("verify.residual", Severity::High, "output")
                     .detail(format!(
@@ -174,8 +194,26 @@ impl Engine {
         (report, Some(output))
     }
 
-    fn code_tables(&self) -> Vec<&'static [CodeInfo]> {
-        crate::all_codes().into_iter().map(|(_, t)| t).collect()
+    /// The first of `findings` whose code `[factors]` blocks, recorded in `out` as the
+    /// reason (action `blocked`); `None` when the policy blocks none of them.
+    fn blocked_factor(&self, findings: &[Finding], out: &mut Inspection) -> Option<String> {
+        let hit = findings
+            .iter()
+            .find(|f| self.policy.factor_action(&f.code) == Some(FactorAction::Block))?;
+        let mut f = hit.clone();
+        f.action = Action::Blocked;
+        let by = format!(
+            "blocked by policy: [factors] covers `{}` with \"block\"",
+            f.code
+        );
+        f.detail = if f.detail.is_empty() {
+            by
+        } else {
+            format!("{}; {by}", f.detail)
+        };
+        let code = f.code.clone();
+        out.add(f);
+        Some(code)
     }
 
     /// Applies `mode` (never `Block`, handled before) to one input.
@@ -289,7 +327,7 @@ impl Engine {
         out: &mut Inspection,
     ) -> Result<Disarmed, Error> {
         if kind.class() == KindClass::Mail || kind == Kind::Msg {
-            return kiyome_mail::disarm(data, kind, ctx, &self.policy.mail, out);
+            return kiyome_mail::disarm(data, kind, ctx, &self.policy.mail_options(), out);
         }
         match kind.class() {
             KindClass::Image => {
@@ -308,7 +346,7 @@ impl Engine {
             _ => {}
         }
         if kind.class() == KindClass::Pdf {
-            let mut opts = self.policy.pdf.clone();
+            let mut opts = self.policy.pdf_options();
             if self.password.is_some() {
                 opts.password = self.password.clone();
             }
@@ -318,11 +356,24 @@ impl Engine {
             kind.class(),
             KindClass::Ooxml | KindClass::Odf | KindClass::Ole | KindClass::Rtf
         ) {
-            return kiyome_office::disarm(data, kind, ctx, &self.policy.office, out);
+            let opts = self.policy.office_options(kind);
+            return kiyome_office::disarm(data, kind, ctx, &opts, out);
         }
         // Format crates are wired in here as their disarm handlers land; until then the kind
         // is blocked (default deny).
         Err(Error::unsupported(format!("sanitizing {kind} files")))
+    }
+}
+
+/// Codes of the dangerous findings in `r` and its children, each once, in order.
+fn dangerous_codes(r: &FileReport, codes: &mut Vec<String>) {
+    for f in r.findings.iter().filter(|f| f.severity.is_dangerous()) {
+        if !codes.contains(&f.code) {
+            codes.push(f.code.clone());
+        }
+    }
+    for c in &r.children {
+        dangerous_codes(c, codes);
     }
 }
 

@@ -68,6 +68,7 @@ pub fn redact(
         keep_web_hyperlinks: true,
         keep_properties: false,
         keep_comments: false,
+        embedded_objects: kiyome_office::EmbeddedObjects::Remove,
     };
     let mut out = Inspection::default();
     let disarmed = kiyome_office::disarm_with(data, kind, &inner, &office, &mut out, &mut hook)?;
