@@ -8,6 +8,8 @@
 mod fonts;
 mod image_pages;
 pub mod imagepdf;
+pub mod ocr;
+mod ocr_layer;
 pub mod office;
 pub mod pdftext;
 pub mod render;

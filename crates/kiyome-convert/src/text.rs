@@ -5,17 +5,20 @@
 //! charset; RTF natively; OLE-legacy Office through sandboxed LibreOffice to PDF, then as PDF. The
 //! result is UTF-8 with no control characters but newline and tab.
 
+use crate::ocr::OcrOptions;
 use crate::office::{OfficeOptions, to_pdf};
 use kiyome_core::{Budget, Error, Kind, KindClass, LimitKind, charset};
 use quick_xml::events::Event;
 use std::io::Read;
 
-/// Extracts the text of `data` (of `kind`).
+/// Extracts the text of `data` (of `kind`). Images are read by OCR when `ocr.images` asks for
+/// it, and refused otherwise.
 pub fn extract(
     data: &[u8],
     kind: Kind,
     password: Option<&str>,
     office: &OfficeOptions,
+    ocr: &OcrOptions,
     budget: &Budget,
 ) -> Result<String, Error> {
     let text = match kind.class() {
@@ -40,9 +43,11 @@ pub fn extract(
         }
         // RTF text natively (\ansicpg932, \'xx Shift_JIS, \uN), without the Office round trip.
         KindClass::Rtf => kiyome_office::rtf::rtf_text(data)?,
+        KindClass::Image if ocr.images => crate::ocr::image_text(data, kind, ocr, budget.limits())?,
         KindClass::Image => {
             return Err(Error::unsupported(format!(
-                "text of {kind} images (OCR is off in this policy)"
+                "text of {kind} images: OCR is off in this policy (set `[ocr] images = true`; \
+                 needs tesseract-ocr and tesseract-ocr-jpn) / 画像のテキストにはOCRの設定が必要です"
             )));
         }
         _ => return Err(Error::unsupported(format!("text of {kind} files"))),
