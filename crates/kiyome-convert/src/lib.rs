@@ -14,6 +14,7 @@ pub mod office;
 pub mod pdftext;
 pub mod render;
 pub mod text;
+mod unicode_fallback;
 
 pub use image_pages::image_page;
 

@@ -59,9 +59,16 @@ pub fn extract(
 pub fn clean(s: &str) -> String {
     let s = s.replace("\r\n", "\n").replace('\r', "\n");
     s.chars()
-        .filter(|c| *c == '\n' || *c == '\t' || !c.is_control())
-        .filter(|c| !matches!(*c, '\u{feff}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+        .filter(|c| *c == '\n' || *c == '\t' || is_kept(*c))
         .collect()
+}
+
+/// Whether a character may appear in extracted text (besides newline and tab): not a control
+/// character, not a byte-order mark or zero-width/bidi formatting character (those hide or
+/// reorder text: the "Trojan Source" trick).
+pub(crate) fn is_kept(c: char) -> bool {
+    !c.is_control()
+        && !matches!(c, '\u{feff}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Reads named parts of a zip package, bounded by the budget.
