@@ -328,9 +328,10 @@ fn is_wide(c: char) -> bool {
     matches!(c as u32, 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD)
 }
 
-/// Joins words into lines (tesseract's order), paragraphs separated by a blank line. Between
-/// two words a space is written unless both sides are wide (CJK) characters: tesseract
-/// splits Japanese into "words" that were never separated in the image.
+/// Joins words into lines (tesseract's order), paragraphs separated by a blank line. Latin
+/// words get a space between them; next to a wide (CJK) character a space is written only
+/// where the image shows a gap, since tesseract splits Japanese into "words" that were never
+/// separated.
 pub fn words_to_text(words: &[Word]) -> String {
     let mut out = String::new();
     let mut prev: Option<&Word> = None;
@@ -339,7 +340,16 @@ pub fn words_to_text(words: &[Word]) -> String {
             Some(p) if p.line == w.line => {
                 let a = p.text.chars().last().is_some_and(is_wide);
                 let b = w.text.chars().next().is_some_and(is_wide);
-                if !(a && b) {
+                let gap = w.left as f64 - (p.left + p.width) as f64;
+                let h = p.height.max(w.height).max(1) as f64;
+                // Latin words are separated; next to Japanese only a visible gap counts
+                // (`2024年` stays together, `区 Hello` keeps its space).
+                let space = match (a, b) {
+                    (false, false) => true,
+                    (true, true) => gap > h,
+                    _ => gap > 0.35 * h,
+                };
+                if space {
                     out.push(' ');
                 }
             }
@@ -372,12 +382,13 @@ mod tests {
 5\t1\t1\t1\t1\t3\t383\t27\t114\t35\t95.6\tHello\n\
 5\t1\t1\t1\t1\t4\t500\t27\t114\t35\t95.6\tworld\u{7}\n\
 5\t1\t1\t1\t2\t1\t22\t104\t279\t42\t93.2\t住民票\n\
-5\t1\t2\t1\t1\t1\t22\t160\t100\t42\t93.2\t2024年\n";
+5\t1\t2\t1\t1\t1\t22\t160\t100\t42\t93.2\t2024\n\
+5\t1\t2\t1\t1\t2\t124\t160\t40\t42\t93.2\t年\n";
 
     #[test]
     fn tsv_words_become_lines_without_spaces_inside_japanese() {
         let words = parse_tsv(TSV);
-        assert_eq!(words.len(), 6);
+        assert_eq!(words.len(), 7);
         assert_eq!(words[0].left, 23);
         assert_eq!(words[3].text, "world");
         assert_eq!(
