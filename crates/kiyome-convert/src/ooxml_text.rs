@@ -226,16 +226,8 @@ struct Flow {
 impl Flow {
     fn event(&mut self, ev: Ev<'_>) {
         match ev {
-            Ev::Start(n, _) if self.skip > 0 => {
-                if n == "Fallback" {
-                    self.skip += 1;
-                }
-            }
-            Ev::End(n) if self.skip > 0 => {
-                if n == "Fallback" {
-                    self.skip -= 1;
-                }
-            }
+            Ev::Start("Fallback", _) if self.skip > 0 => self.skip += 1,
+            Ev::End("Fallback") if self.skip > 0 => self.skip -= 1,
             _ if self.skip > 0 => {}
             Ev::Start("Fallback", _) => self.skip = 1,
             Ev::Start("t", _) => self.in_t += 1,

@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 enum Fallback {
     /// Encoding CMap (code → CID) and the collection's UCS2 map (CID → Unicode).
-    Cid { encoding: CMap, ucs2: CMap },
+    Cid { encoding: CMap, ucs2: Box<CMap> },
     /// A repaired ToUnicode map (code → Unicode).
     ToUnicode(CMap),
 }
@@ -38,10 +38,13 @@ impl Fallback {
     }
 }
 
+/// A fallback and what identifies it (encoding and collection, or the map's bytes).
+type Keyed = (Vec<u8>, Arc<Fallback>);
+
 /// The fallbacks of one document, by font name.
 #[derive(Default)]
 pub(crate) struct Fallbacks {
-    by_name: HashMap<String, Option<(Vec<u8>, Arc<Fallback>)>>,
+    by_name: HashMap<String, Option<Keyed>>,
 }
 
 fn strip_subset(name: &str) -> &str {
@@ -112,7 +115,13 @@ fn cid_fallback(font: &Dict<'_>) -> Option<(Vec<u8>, Fallback)> {
     let ucs2 = parse_cmap(hayro_cmap::load_embedded(ucs2_name)?)?;
     let mut key = enc_key;
     key.extend_from_slice(ucs2_name.to_bytes());
-    Some((key, Fallback::Cid { encoding, ucs2 }))
+    Some((
+        key,
+        Fallback::Cid {
+            encoding,
+            ucs2: Box::new(ucs2),
+        },
+    ))
 }
 
 impl Fallbacks {

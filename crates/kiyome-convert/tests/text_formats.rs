@@ -275,14 +275,10 @@ fn xlsx_text_resolves_shared_and_inline_strings_in_sheet_order() {
     // (empty cells empty, trailing ones cut), rows without cells skipped.
     if let Some(peer) = python_peer(
         "openpyxl",
-        "import openpyxl,sys\nwb=openpyxl.load_workbook(sys.argv[1])\nout=[]\nfor ws in wb.worksheets:\n  out.append('# '+ws.title)\n  for row in ws.iter_rows(values_only=True):\n    v=['' if x is None else ('TRUE' if x is True else 'FALSE' if x is False else str(x)) for x in row]\n    while v and v[-1]=='': v.pop()\n    if v: out.append('\\t'.join(v))\n  out.append('')\nsys.stdout.write('\\n'.join(out).rstrip('\\n')+'\\n')\n",
+        "import openpyxl,sys\nwb=openpyxl.load_workbook(sys.argv[1],data_only=True)\nout=[]\nfor ws in wb.worksheets:\n  out.append('# '+ws.title)\n  for row in ws.iter_rows(values_only=True):\n    v=['' if x is None else ('TRUE' if x is True else 'FALSE' if x is False else str(x)) for x in row]\n    while v and v[-1]=='': v.pop()\n    if v: out.append('\\t'.join(v))\n  out.append('')\nsys.stdout.write('\\n'.join(out).rstrip('\\n')+'\\n')\n",
         &xlsx(),
     ) {
-        assert_eq!(
-            peer.replace("=B2", "東京都千代田区")
-                .replace("=SUM(名簿!C2)", "42"),
-            t.replace("\n\n#", "\n\n#")
-        );
+        assert_eq!(peer, t);
     }
 }
 
