@@ -187,9 +187,13 @@ fn sanitize_one(
 /// (`a.pdf` → `a.pdf.txt` for text-only, `a.docx` → `a.docx.pdf` for image-PDF).
 fn output_rel(rel: &Path, in_kind: Kind, out_kind: Kind) -> PathBuf {
     let claims = Kind::from_file_name(&rel.to_string_lossy());
-    if claims
-        .map(|c| out_kind.consistent_with_claim(c))
-        .unwrap_or(false)
+    // The text of a CSV is written as .txt: under its own name a spreadsheet would open it
+    // and evaluate any formula (DDE) it carries.
+    let csv_as_text = claims == Some(Kind::Csv) && out_kind == Kind::Text;
+    if !csv_as_text
+        && claims
+            .map(|c| out_kind.consistent_with_claim(c))
+            .unwrap_or(false)
     {
         return rel.to_path_buf();
     }
@@ -305,6 +309,14 @@ mod tests {
         assert_eq!(
             output_rel(Path::new("noext"), Kind::Pdf, Kind::Pdf),
             PathBuf::from("noext.pdf")
+        );
+        assert_eq!(
+            output_rel(Path::new("dde.csv"), Kind::Csv, Kind::Text),
+            PathBuf::from("dde.txt")
+        );
+        assert_eq!(
+            output_rel(Path::new("dde.csv"), Kind::Csv, Kind::Csv),
+            PathBuf::from("dde.csv")
         );
     }
 

@@ -152,6 +152,25 @@ pub struct ArchiveOptions {
     /// cannot set it, and it is never written to reports or `kiyome policy show`.
     #[serde(skip)]
     pub password: Option<String>,
+    /// Whether a rebuilt archive from which members were removed gains a member
+    /// `_kiyome_removed.txt` listing each removed member and the reason code, in Japanese and
+    /// English. Unset (the default): only text-only extraction and image-PDF conversion write
+    /// it, where a recipient who unpacks a zip of converted files could not otherwise tell
+    /// that a file is missing; disarm records removals in the report only.
+    pub removed_notice: Option<bool>,
+    /// Set by the engine for text-only extraction and image-PDF conversion: names the method
+    /// in the notice and turns it on unless `removed_notice` is `false`. Not a policy key.
+    #[serde(skip)]
+    pub converting: Option<Conversion>,
+}
+
+/// The conversion an archive's members went through, for the removed-members notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conversion {
+    /// テキストのみ抽出.
+    Text,
+    /// 画像PDF変換.
+    ImagePdf,
 }
 
 thread_local! {

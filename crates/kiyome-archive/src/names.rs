@@ -138,7 +138,17 @@ impl Namer {
         if n.is_empty() {
             n = format!("member-{index}");
         }
-        if Kind::from_file_name(&n).is_some_and(|k| k != kind)
+        let claimed = Kind::from_file_name(&n);
+        if let Some(k) = claimed
+            && !kind.consistent_with_claim(k)
+            && k.class() != kind.class()
+            && !kind.extensions().is_empty()
+        {
+            // A conversion (テキストのみ抽出, 画像PDF変換): the original extension stays and
+            // the output's is appended, as for top-level outputs (`a.pdf` → `a.pdf.txt`), so
+            // that `a.pdf` and `a.docx` do not both become `a.txt`.
+            n = format!("{n}.{}", kind.default_extension());
+        } else if claimed.is_some_and(|k| k != kind)
             && !kind.extensions().is_empty()
             && let Some((stem, _)) = n.rsplit_once('.')
         {
@@ -197,5 +207,11 @@ mod tests {
         assert_eq!(n.name("A.TXT", Kind::Text, 1), "A (2).TXT");
         assert_eq!(n.name("m.docm", Kind::Docx, 2), "m.docx");
         assert_eq!(n.name("../..", Kind::Text, 3), "member-3");
+        // Conversions keep the original extension: no clash between a.pdf and a.docx.
+        assert_eq!(n.name("r.pdf", Kind::Text, 4), "r.pdf.txt");
+        assert_eq!(n.name("r.docx", Kind::Text, 5), "r.docx.txt");
+        assert_eq!(n.name("r.docx", Kind::Pdf, 6), "r.docx.pdf");
+        // Text of a CSV is not a CSV for Excel to evaluate formulas in.
+        assert_eq!(n.name("notes.csv", Kind::Text, 7), "notes.txt");
     }
 }

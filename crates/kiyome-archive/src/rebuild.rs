@@ -5,7 +5,7 @@
 //! kind the user expects), regular files only, owner and times zeroed.
 
 use crate::names::Namer;
-use crate::{AncestorGuard, ArchiveOptions, gz, tar, zip_inspect};
+use crate::{AncestorGuard, ArchiveOptions, Conversion, gz, tar, zip_inspect};
 use kiyome_core::{Action, Ctx, Disarmed, Error, Finding, Inspection, Kind, Severity};
 use std::collections::HashMap;
 use std::io::Write;
@@ -20,13 +20,16 @@ struct Kept {
 /// fan-out) are sanitized once and their decompression cost charged again.
 type Cache = HashMap<String, (kiyome_core::FileReport, Option<Disarmed>, u64)>;
 
+/// Members left out of the rebuilt archive: original name and reason code.
+type Removed = Vec<(String, String)>;
+
 /// Sanitizes one member through the engine; records its report, a removal or a rename.
 fn sanitize_member(
     original: &str,
     bytes: &[u8],
     index: usize,
     ctx: &Ctx<'_>,
-    (namer, cache): (&mut Namer, &mut Cache),
+    (namer, cache, removed): (&mut Namer, &mut Cache, &mut Removed),
     out: &mut Inspection,
 ) -> Result<Option<Kept>, Error> {
     let hash = kiyome_core::sha256_hex(bytes);
@@ -48,6 +51,17 @@ fn sanitize_member(
             (r, d)
         }
     };
+    // Why it was blocked: the reason code and the detail of the finding that gave it.
+    let reason = report.reason.clone().map(|code| {
+        match report
+            .findings
+            .iter()
+            .find(|f| f.code == code && !f.detail.is_empty())
+        {
+            Some(f) => format!("{code}\t{}", f.detail),
+            None => code,
+        }
+    });
     out.children.push(report);
     match result {
         Some(d) => {
@@ -62,6 +76,10 @@ fn sanitize_member(
             Ok(Some(Kept { name, data: d.data }))
         }
         None => {
+            removed.push((
+                original.to_string(),
+                reason.unwrap_or_else(|| "unsupported".into()),
+            ));
             out.add(
                 Finding::new("archive.member_removed", Severity::Low, original)
                     .action(Action::Removed)
@@ -101,6 +119,7 @@ pub fn disarm(
 ) -> Result<Disarmed, Error> {
     let _guard = AncestorGuard::enter(data);
     let from = out.findings.len();
+    let mut removed = Removed::new();
     let (bytes, total, kept_n) = match kind {
         Kind::Zip => {
             let mut namer = Namer::default();
@@ -115,7 +134,7 @@ pub fn disarm(
                         &bytes,
                         e.index,
                         ctx,
-                        (&mut namer, &mut cache),
+                        (&mut namer, &mut cache, &mut removed),
                         out,
                     )?);
                     Ok(())
@@ -154,6 +173,10 @@ pub fn disarm(
             }
             total += skipped.other;
             let n = kept.len();
+            unreadable_members(out, from, &mut removed);
+            if n > 0 {
+                kept.extend(notice(opts, &removed, &mut namer));
+            }
             (write_zip(&kept)?, total, n)
         }
         Kind::Gzip => {
@@ -174,7 +197,7 @@ pub fn disarm(
                 &g.data,
                 0,
                 ctx,
-                (&mut namer, &mut cache),
+                (&mut namer, &mut cache, &mut removed),
                 out,
             )?;
             let n = usize::from(kept.is_some());
@@ -203,11 +226,14 @@ pub fn disarm(
                     bytes,
                     i,
                     ctx,
-                    (&mut namer, &mut cache),
+                    (&mut namer, &mut cache, &mut removed),
                     out,
                 )?);
             }
             let n = kept.len();
+            if n > 0 {
+                kept.extend(notice(opts, &removed, &mut namer));
+            }
             (write_tar(&kept)?, members.len(), n)
         }
         other => return Err(Error::unsupported(format!("rebuilding {other} archives"))),
@@ -224,6 +250,63 @@ pub fn disarm(
     }
     mark_handled(out, from);
     Ok(Disarmed { data: bytes, kind })
+}
+
+/// Members the zip walk could not read (unsupported method, damage) join the removed list.
+fn unreadable_members(out: &Inspection, from: usize, removed: &mut Removed) {
+    for f in out.findings.iter().skip(from) {
+        if matches!(
+            f.code.as_str(),
+            "archive.unsupported_method" | "archive.damaged_member"
+        ) && f.location != "central directory"
+        {
+            removed.push((f.location.clone(), f.code.clone()));
+        }
+    }
+}
+
+/// Name of the member that lists what was removed.
+pub const REMOVED_NOTICE: &str = "_kiyome_removed.txt";
+
+/// The removed-members notice, when the options ask for one and something was removed.
+fn notice(opts: &ArchiveOptions, removed: &Removed, namer: &mut Namer) -> Option<Kept> {
+    let on = opts.removed_notice.unwrap_or(opts.converting.is_some());
+    if !on || removed.is_empty() {
+        return None;
+    }
+    let (ja, en) = match opts.converting {
+        Some(Conversion::Text) => (
+            "テキストのみ抽出（無害化）の際、次のファイルは変換できなかったため取り除かれました。",
+            "These files could not be converted to text and were left out.",
+        ),
+        Some(Conversion::ImagePdf) => (
+            "画像PDF変換（無害化）の際、次のファイルは変換できなかったため取り除かれました。",
+            "These files could not be converted to image PDFs and were left out.",
+        ),
+        None => (
+            "無害化の際、次のファイルは取り除かれました。",
+            "These files were left out when the archive was sanitized.",
+        ),
+    };
+    let mut text = format!(
+        "kiyome {}\n{ja}\n{en}\n理由コードの意味 / reason codes: docs/findings.md\n\n",
+        kiyome_core::VERSION
+    );
+    for (name, reason) in removed {
+        // Names are shown as the archive gave them, minus control characters.
+        let shown: String = name.chars().filter(|c| !c.is_control()).collect();
+        let reason: String = reason
+            .chars()
+            .map(|c| if c == '\n' { ' ' } else { c })
+            .filter(|c| *c == '\t' || !c.is_control())
+            .collect();
+        text.push_str(&format!("{shown}\t{reason}\n"));
+    }
+    let name = namer.name(REMOVED_NOTICE, Kind::Text, usize::MAX);
+    Some(Kept {
+        name,
+        data: text.into_bytes(),
+    })
 }
 
 fn zip_err(e: zip::result::ZipError) -> Error {

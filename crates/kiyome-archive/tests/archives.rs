@@ -59,6 +59,7 @@ fn disarm(
     let mut out = Inspection::default();
     let opts = ArchiveOptions {
         password: password.map(str::to_string),
+        ..ArchiveOptions::default()
     };
     let r = kiyome_archive::disarm(data, kind, &ctx, &opts, &mut out);
     (out, r)

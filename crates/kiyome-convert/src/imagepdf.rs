@@ -119,7 +119,23 @@ pub fn build(
     pages: &[PageImage],
     opts: &ImagePdfOptions,
 ) -> Result<(Vec<u8>, Vec<Encoding>), Error> {
+    build_with_text(pages, opts, None)
+}
+
+/// [`build`], with an invisible OCR text layer when `words` gives the recognised words of
+/// each page (pixels of that page's image); see [`crate::ocr_layer`]. Only this adds a font.
+pub fn build_with_text(
+    pages: &[PageImage],
+    opts: &ImagePdfOptions,
+    words: Option<&[Vec<crate::ocr::Word>]>,
+) -> Result<(Vec<u8>, Vec<Encoding>), Error> {
     use rayon::prelude::*;
+    let layer = words.map(crate::ocr_layer::LayerFont::new);
+    let font_no = 3 + 3 * pages.len();
+    let font_res = match &layer {
+        Some(_) => format!(" /Font << {} {font_no} 0 R >>", crate::ocr_layer::FONT),
+        None => String::new(),
+    };
     let encoded: Vec<Encoded> = pages
         .par_iter()
         .map(|p| encode(p, opts.jpeg_quality))
@@ -140,11 +156,14 @@ pub fn build(
         w.obj(
             page_no,
             format!(
-                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {wpt} {hpt}] /Resources << /XObject << /Im0 {image_no} 0 R >> >> /Contents {content_no} 0 R >>"
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {wpt} {hpt}] /Resources << /XObject << /Im0 {image_no} 0 R >>{font_res} >> /Contents {content_no} 0 R >>"
             )
             .as_bytes(),
         );
-        let content = format!("q {wpt} 0 0 {hpt} 0 0 cm /Im0 Do Q\n");
+        let mut content = format!("q {wpt} 0 0 {hpt} 0 0 cm /Im0 Do Q\n");
+        if let (Some(l), Some(w)) = (&layer, words.and_then(|w| w.get(i))) {
+            content.push_str(&l.content(w, page));
+        }
         w.stream(
             content_no,
             &format!("<< /Length {} >>", content.len()),
@@ -171,7 +190,16 @@ pub fn build(
         );
         w.stream(image_no, &dict, &enc.data);
     }
-    let total = 3 + 3 * n;
+    let mut total = 3 + 3 * n;
+    if let Some(l) = &layer {
+        for (num, dict, data) in l.objects(font_no) {
+            match data {
+                Some(d) => w.stream(num, &dict, &d),
+                None => w.obj(num, dict.as_bytes()),
+            }
+        }
+        total += crate::ocr_layer::LayerFont::OBJECTS;
+    }
     let xref_at = w.buf.len();
     w.buf
         .extend_from_slice(format!("xref\n0 {total}\n0000000000 65535 f \n").as_bytes());

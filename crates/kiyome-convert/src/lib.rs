@@ -8,10 +8,16 @@
 mod fonts;
 mod image_pages;
 pub mod imagepdf;
+pub mod ocr;
+mod ocr_layer;
+mod odf_text;
 pub mod office;
+mod ooxml_text;
 pub mod pdftext;
 pub mod render;
 pub mod text;
+mod unicode_fallback;
+mod xlsx_text;
 
 pub use image_pages::image_page;
 

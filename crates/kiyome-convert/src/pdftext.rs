@@ -6,7 +6,9 @@
 //! top to bottom, left to right) and columns (vertical writing, 縦書き: right to left, top to
 //! bottom), with spaces where the gap between glyphs says so.
 
+use crate::unicode_fallback::Fallbacks;
 use hayro::hayro_interpret::font::GlyphRun;
+use hayro::hayro_interpret::hayro_cmap::BfString;
 use hayro::hayro_interpret::util::TransformExt;
 use hayro::hayro_interpret::{
     BlendMode, ClipPath, Context, Device, DrawMode, DrawProps, Image, ImageDrawProps,
@@ -15,6 +17,7 @@ use hayro::hayro_interpret::{
 use hayro::hayro_syntax::Pdf;
 use hayro::kurbo::{BezPath, Point, Rect};
 use kiyome_core::{Budget, Error, LimitKind};
+use std::cell::OnceCell;
 use std::sync::Arc;
 
 #[derive(Debug, Clone)]
@@ -27,13 +30,27 @@ struct G {
     text: String,
 }
 
-#[derive(Default)]
-struct TextDevice {
+struct TextDevice<'f> {
     glyphs: Vec<G>,
     limit: usize,
+    pdf: &'f Pdf,
+    fallbacks: &'f OnceCell<Fallbacks>,
 }
 
-impl<'a> Device<'a> for TextDevice {
+impl TextDevice<'_> {
+    /// The Unicode value of a glyph hayro could not map (see [`crate::unicode_fallback`]).
+    fn fallback(&self, g: &hayro::hayro_interpret::font::Glyph<'_>) -> Option<BfString> {
+        let hayro::hayro_interpret::font::Glyph::Outline(o) = g else {
+            return None;
+        };
+        let name = o.font_data()?.postscript_name?;
+        self.fallbacks
+            .get_or_init(|| Fallbacks::of(self.pdf))
+            .unicode(&name, o.char_code())
+    }
+}
+
+impl<'a> Device<'a> for TextDevice<'_> {
     fn draw_path(&mut self, _: &BezPath, _: DrawProps<'a>, _: &DrawMode) {}
     fn push_clip_path(&mut self, _: &ClipPath) {}
     fn push_transparency_group(&mut self, _: f32, _: Option<SoftMask<'a>>, _: BlendMode) {}
@@ -50,15 +67,25 @@ impl<'a> Device<'a> for TextDevice {
             if self.glyphs.len() >= self.limit {
                 return;
             }
-            let Some(u) = g.as_unicode() else { continue };
+            let Some(u) = g.as_unicode().or_else(|| self.fallback(g)) else {
+                continue;
+            };
+
             let text: String = match u {
-                hayro::hayro_interpret::hayro_cmap::BfString::Char(c) => c.to_string(),
-                hayro::hayro_interpret::hayro_cmap::BfString::String(s) => s,
+                BfString::Char(c) => c.to_string(),
+                BfString::String(s) => s,
             }
             .chars()
             // Noncharacters and replacement characters come from broken ToUnicode maps.
             .filter(|c| {
-                !matches!(*c as u32, 0xFFFE | 0xFFFF | 0xFFFD | 0xFDD0..=0xFDEF) && !c.is_control()
+                !matches!(*c as u32, 0xFFFE | 0xFFFF | 0xFFFD | 0xFDD0..=0xFDEF)
+                    && crate::text::is_kept(*c)
+            })
+            // Fixed-width spaces (U+2002 for the proportional space CID of Adobe-Japan1, NBSP)
+            // are plain spaces in text; the ideographic space U+3000 stays.
+            .map(|c| match c {
+                '\u{a0}' | '\u{2000}'..='\u{200a}' | '\u{202f}' | '\u{205f}' => ' ',
+                c => c,
             })
             .collect();
             if text.is_empty() {
@@ -122,6 +149,7 @@ pub fn pdf_text(data: &[u8], password: Option<&str>, budget: &Budget) -> Result<
         ..Default::default()
     };
     let cache = InterpreterCache::new();
+    let fallbacks = OnceCell::new();
     let mut out = String::new();
     for page in pages.iter() {
         budget.check_time()?;
@@ -136,6 +164,8 @@ pub fn pdf_text(data: &[u8], password: Option<&str>, budget: &Budget) -> Result<
         let mut dev = TextDevice {
             glyphs: Vec::new(),
             limit: 2_000_000,
+            pdf: &pdf,
+            fallbacks: &fallbacks,
         };
         interpret_page(page, &mut ctx, &mut dev);
         let text = layout(dev.glyphs);
@@ -173,12 +203,20 @@ fn lines(mut gs: Vec<G>) -> String {
     let mut out = String::new();
     for mut row in rows {
         row.sort_by(|a, b| a.x.total_cmp(&b.x));
+        let row = dedupe(row, |g| (g.x, g.y));
         let mut line = String::new();
         let mut prev_end: Option<f64> = None;
         for g in &row {
             if let Some(end) = prev_end {
                 let gap = g.x - end;
-                if gap > 0.15 * g.size && !line.ends_with(' ') && !g.text.starts_with(' ') {
+                if gap > 3.0 * g.size && !line.is_empty() {
+                    // A wide gap: table cells or side-by-side blocks.
+                    line.truncate(line.trim_end_matches(' ').len());
+                    line.push('\t');
+                } else if gap > 0.15 * g.size
+                    && !line.ends_with([' ', '\t'])
+                    && !g.text.starts_with(' ')
+                {
                     line.push(' ');
                 }
             }
@@ -189,6 +227,24 @@ fn lines(mut gs: Vec<G>) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Drops a glyph drawn again over itself (fake bold, shadows: the same character offset by a
+/// fraction of its size), as poppler does: same text, within 0.1 em along the line and 0.2 em
+/// across it. `key` gives (along, across) for the writing direction; `gs` is sorted along.
+fn dedupe(gs: Vec<G>, key: impl Fn(&G) -> (f64, f64)) -> Vec<G> {
+    let mut kept: Vec<G> = Vec::with_capacity(gs.len());
+    for g in gs {
+        let (a, b) = key(&g);
+        let dup = kept.iter().rev().take(4).any(|k| {
+            let (ka, kb) = key(k);
+            k.text == g.text && (a - ka).abs() < 0.1 * g.size && (b - kb).abs() < 0.2 * g.size
+        });
+        if !dup {
+            kept.push(g);
+        }
+    }
+    kept
 }
 
 fn columns(mut gs: Vec<G>) -> String {
@@ -204,6 +260,7 @@ fn columns(mut gs: Vec<G>) -> String {
     let mut out = String::new();
     for mut col in cols {
         col.sort_by(|a, b| a.y.total_cmp(&b.y));
+        let col = dedupe(col, |g| (g.y, g.x));
         let text: String = col.iter().map(|g| g.text.as_str()).collect();
         out.push_str(text.trim_end());
         out.push('\n');

@@ -298,8 +298,17 @@ fn attachment(
 /// its name and gains the output's extension.
 fn rename_for(name: &str, kind: Kind) -> String {
     let ext = kind.default_extension();
-    if Kind::from_file_name(name) == Some(kind) {
+    let claimed = Kind::from_file_name(name);
+    if claimed == Some(kind) {
         return name.to_string();
+    }
+    if let Some(c) = claimed
+        && c.class() != kind.class()
+        && !kind.consistent_with_claim(c)
+    {
+        // A conversion (text-only, image-PDF): `report.pdf` → `report.pdf.txt`, as the CLI
+        // names converted files, so two attachments never end up with one name.
+        return format!("{name}.{ext}");
     }
     match name.rsplit_once('.') {
         Some((stem, old)) if !stem.is_empty() && old.len() <= 5 => format!("{stem}.{ext}"),

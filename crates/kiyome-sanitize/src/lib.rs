@@ -32,6 +32,9 @@ pub struct Engine {
     pub mode: Option<Mode>,
     /// `--password`: the operator-supplied password for encrypted inputs.
     pub password: Option<String>,
+    /// The mode of the container (archive, mail) being converted around the current file,
+    /// which its members inherit (see [`Policy::mode_for_member`]).
+    pub(crate) inherited: Option<Mode>,
 }
 
 impl Engine {
@@ -44,6 +47,7 @@ impl Engine {
             },
             mode: None,
             password: None,
+            inherited: None,
         }
     }
 
@@ -53,6 +57,7 @@ impl Engine {
             policy,
             mode: None,
             password: None,
+            inherited: None,
         }
     }
 

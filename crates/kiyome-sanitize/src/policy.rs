@@ -99,6 +99,9 @@ pub struct Policy {
     pub image_pdf: kiyome_convert::ImagePdfOptions,
     /// The LibreOffice sandbox used to convert Office/ODF/RTF/text to PDF.
     pub libreoffice: kiyome_convert::office::OfficeOptions,
+    /// OCR with tesseract (`[ocr]`): images in text mode, the invisible text layer of
+    /// image-PDF outputs. Off by default.
+    pub ocr: kiyome_convert::ocr::OcrOptions,
 }
 
 impl Default for Policy {
@@ -119,6 +122,7 @@ impl Default for Policy {
             office: Default::default(),
             image_pdf: Default::default(),
             libreoffice: Default::default(),
+            ocr: Default::default(),
         }
     }
 }
@@ -309,6 +313,20 @@ impl Policy {
     /// The mode for `kind`, with `override_mode` (from `--mode`) taking precedence over
     /// everything except an explicit `block`.
     pub fn mode_for(&self, kind: Kind, override_mode: Option<Mode>) -> Mode {
+        self.mode_for_member(kind, override_mode, None)
+    }
+
+    /// The mode for `kind` found inside a container (archive member, mail attachment) that is
+    /// being converted by `inherited` (text or image-pdf). Precedence: always-blocked classes
+    /// and an explicit `block`; then `--mode`; then the mode the policy names for the kind or
+    /// its class; then the container's mode; then `default_mode`. So `zip = "text"` turns
+    /// every member into text unless the policy says otherwise for the member's kind.
+    pub fn mode_for_member(
+        &self,
+        kind: Kind,
+        override_mode: Option<Mode>,
+        inherited: Option<Mode>,
+    ) -> Mode {
         if matches!(
             kind.class(),
             KindClass::Executable | KindClass::Script | KindClass::Shortcut | KindClass::Unknown
@@ -324,7 +342,7 @@ impl Policy {
             (Some(Mode::Block), _) => Mode::Block,
             (_, Some(m)) => m,
             (Some(m), None) => m,
-            (None, None) => self.default_mode,
+            (None, None) => inherited.unwrap_or(self.default_mode),
         }
     }
 }
@@ -390,6 +408,36 @@ mod tests {
         assert_eq!(p.mode_for(Kind::Docm, Some(Mode::Disarm)), Mode::Block);
         assert_eq!(p.mode_for(Kind::Pdf, Some(Mode::Text)), Mode::Text);
         assert_eq!(p.mode_for(Kind::Pe, Some(Mode::Disarm)), Mode::Block);
+    }
+
+    #[test]
+    fn members_of_a_converted_container_inherit_its_mode_unless_the_policy_names_theirs() {
+        let p =
+            Policy::from_toml("[modes]\nzip = \"text\"\npdf = \"image-pdf\"\nsvg = \"block\"\n")
+                .unwrap();
+        assert_eq!(p.mode_for(Kind::Zip, None), Mode::Text);
+        assert_eq!(
+            p.mode_for_member(Kind::Docx, None, Some(Mode::Text)),
+            Mode::Text
+        );
+        assert_eq!(
+            p.mode_for_member(Kind::Pdf, None, Some(Mode::Text)),
+            Mode::ImagePdf
+        );
+        assert_eq!(
+            p.mode_for_member(Kind::Svg, None, Some(Mode::Text)),
+            Mode::Block
+        );
+        assert_eq!(
+            p.mode_for_member(Kind::Pe, None, Some(Mode::Text)),
+            Mode::Block
+        );
+        // --mode still wins over everything but block.
+        assert_eq!(
+            p.mode_for_member(Kind::Pdf, Some(Mode::Text), Some(Mode::ImagePdf)),
+            Mode::Text
+        );
+        assert_eq!(p.mode_for_member(Kind::Docx, None, None), Mode::Disarm);
     }
 
     #[test]

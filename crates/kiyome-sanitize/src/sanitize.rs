@@ -75,7 +75,9 @@ impl Engine {
                     .action(Action::Neutralized),
             );
         }
-        let mode = self.policy.mode_for(det.kind, self.mode);
+        let mode = self
+            .policy
+            .mode_for_member(det.kind, self.mode, self.inherited);
         if mode == Mode::Block {
             let (code, severity) = match det.kind.class() {
                 KindClass::Executable => ("kind.executable", Severity::High),
@@ -229,12 +231,16 @@ impl Engine {
         match mode {
             Mode::Block => Err(Error::unsupported(format!("{kind} is blocked by policy"))),
             Mode::Disarm => self.disarm(data, kind, ctx, out),
+            Mode::Text | Mode::ImagePdf if is_container(kind) => {
+                self.convert_members(data, kind, mode, ctx, out)
+            }
             Mode::Text => {
                 let text = kiyome_convert::text::extract(
                     data,
                     kind,
                     self.password.as_deref(),
                     &self.policy.libreoffice,
+                    &self.policy.ocr,
                     ctx.budget,
                 )?;
                 out.add(
@@ -249,6 +255,67 @@ impl Engine {
             }
             Mode::ImagePdf => self.image_pdf(data, kind, ctx, out),
         }
+    }
+
+    /// Text-only extraction or image-PDF conversion of a container: the archive or message is
+    /// rebuilt (as disarm rebuilds it) with every member or attachment converted by `mode`, or
+    /// by the mode the policy names for the member's kind; nested containers recursively. A
+    /// message keeps plain-text bodies only in text mode. Members that cannot be converted
+    /// are left out, each with its own blocked report; an archive then carries a list of them
+    /// (`_kiyome_removed.txt`), a message says so in its notice.
+    fn convert_members(
+        &self,
+        data: &[u8],
+        kind: Kind,
+        mode: Mode,
+        ctx: &Ctx<'_>,
+        out: &mut Inspection,
+    ) -> Result<Disarmed, Error> {
+        let inner = Engine {
+            inherited: Some(mode),
+            ..self.clone()
+        };
+        let ictx = Ctx {
+            nested: &inner,
+            ..*ctx
+        };
+        let from = out.children.len();
+        let rebuilt = if kind.class() == KindClass::Mail || kind == Kind::Msg {
+            let mut opts = self.policy.mail.clone();
+            if mode == Mode::Text {
+                // テキストのみ: no HTML alternative, not even a rebuilt one.
+                opts.html = kiyome_mail::HtmlMode::Text;
+            }
+            kiyome_mail::disarm(data, kind, &ictx, &opts, out)?
+        } else {
+            let mut opts = self.policy.archive.clone();
+            if self.password.is_some() {
+                opts.password = self.password.clone();
+            }
+            opts.converting = Some(match mode {
+                Mode::Text => kiyome_archive::Conversion::Text,
+                _ => kiyome_archive::Conversion::ImagePdf,
+            });
+            kiyome_archive::disarm(data, kind, &ictx, &opts, out)?
+        };
+        let members = &out.children[from..];
+        let released = members
+            .iter()
+            .filter(|c| c.verdict == Verdict::Released)
+            .count();
+        let (code, what) = match mode {
+            Mode::Text => ("convert.text_only", "converted to text"),
+            _ => ("convert.image_pdf", "converted to image PDFs"),
+        };
+        out.add(
+            Finding::new(code, Severity::Info, "file")
+                .detail(format!(
+                    "{kind} rebuilt: {released} of {} member(s) {what}, the others left out",
+                    members.len()
+                ))
+                .action(Action::Converted),
+        );
+        Ok(rebuilt)
     }
 
     /// 画像PDF変換: render every page (PDF directly; Office/ODF/RTF/text/HTML through the
@@ -296,7 +363,20 @@ impl Engine {
                 )));
             }
         };
-        let (pdf, encodings) = kiyome_convert::imagepdf::build(&pages, opts)?;
+        // The optional invisible OCR layer reads the pages kiyome rendered, never the input.
+        let words = if self.policy.ocr.image_pdf_text_layer {
+            use rayon::prelude::*;
+            ctx.budget.check_time()?;
+            let w: Vec<Vec<kiyome_convert::ocr::Word>> = pages
+                .par_iter()
+                .map(|p| kiyome_convert::ocr::page_words(p, Some(opts.dpi), &self.policy.ocr))
+                .collect::<Result<_, _>>()?;
+            Some(w)
+        } else {
+            None
+        };
+        let (pdf, encodings) =
+            kiyome_convert::imagepdf::build_with_text(&pages, opts, words.as_deref())?;
         let jpeg = encodings
             .iter()
             .filter(|e| **e == kiyome_convert::Encoding::Jpeg)
@@ -304,11 +384,18 @@ impl Engine {
         out.add(
             Finding::new("convert.image_pdf", Severity::Info, "file")
                 .detail(format!(
-                    "{} page(s) rendered at {} dpi ({} JPEG, {} lossless)",
+                    "{} page(s) rendered at {} dpi ({} JPEG, {} lossless){}",
                     pages.len(),
                     opts.dpi,
                     jpeg,
-                    pages.len() - jpeg
+                    pages.len() - jpeg,
+                    match &words {
+                        Some(w) => format!(
+                            "; invisible OCR text layer of {} word(s)",
+                            w.iter().map(Vec::len).sum::<usize>()
+                        ),
+                        None => String::new(),
+                    }
                 ))
                 .action(Action::Converted),
         );
@@ -375,6 +462,11 @@ fn dangerous_codes(r: &FileReport, codes: &mut Vec<String>) {
     for c in &r.children {
         dangerous_codes(c, codes);
     }
+}
+
+/// Kinds whose text-only or image-PDF conversion is a rebuild with converted members.
+fn is_container(kind: Kind) -> bool {
+    matches!(kind.class(), KindClass::Archive | KindClass::Mail) || kind == Kind::Msg
 }
 
 fn method_of(mode: Mode) -> Method {
