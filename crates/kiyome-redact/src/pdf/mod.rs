@@ -14,14 +14,18 @@
 //! hayro's interpreter, not ours, and scans raw bytes).
 
 mod apply;
+mod cff;
+mod charstr;
 mod fonts;
 mod geom;
+mod glyphnames;
 mod images;
 mod inline;
 mod interp;
 mod prune;
 mod scrub;
 mod sfnt;
+mod type1;
 mod verify;
 
 pub use verify::verify;
