@@ -1044,3 +1044,102 @@ fn write_encoding(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CID: &[u8] = include_bytes!("../../tests/fonts/cid.cff");
+    const T1C: &[u8] = include_bytes!("../../tests/fonts/t1c.cff");
+
+    fn by_cid(cids: &[u32]) -> Keep {
+        Keep {
+            cids: cids.iter().copied().collect(),
+            by_cid: true,
+            ..Keep::default()
+        }
+    }
+
+    fn by_name(names: &[&str]) -> Keep {
+        Keep {
+            names: names.iter().map(|n| n.as_bytes().to_vec()).collect(),
+            by_name: true,
+            ..Keep::default()
+        }
+    }
+
+    #[test]
+    fn pruning_twice_changes_nothing_more() {
+        let k = by_cid(&[1200, 1300]);
+        let once = prune(CID, &k).unwrap();
+        assert_eq!(once.order, vec![0, 1, 2]);
+        assert_eq!(once.removed, 6);
+        let twice = prune(&once.data, &k).unwrap();
+        assert_eq!(twice.data, once.data);
+        assert_eq!(twice.removed, 0);
+        let k = by_name(&["A", "E"]);
+        let once = prune(T1C, &k).unwrap();
+        assert_eq!(prune(&once.data, &k).unwrap().data, once.data);
+    }
+
+    #[test]
+    fn glyph_ids_stay_when_a_cidfont_addresses_a_non_cid_cff() {
+        // Type1C behind a CIDFontType0: CID = glyph id, so nothing may move.
+        let p = prune(T1C, &by_cid(&[1, 5])).unwrap();
+        assert_eq!(p.order, (0..9).collect::<Vec<u16>>());
+        let t = ttf_parser::cff::Table::parse(&p.data).unwrap();
+        assert_eq!(t.number_of_glyphs(), 9);
+        assert_eq!(t.glyph_name(ttf_parser::GlyphId(1)), Some("A"));
+        assert_eq!(t.glyph_name(ttf_parser::GlyphId(5)), Some("E"));
+        // Removed glyphs are empty and nameless.
+        for g in [2, 3, 4, 6, 7, 8] {
+            assert_eq!(t.glyph_name(ttf_parser::GlyphId(g)), Some(".notdef"));
+            struct Count(usize);
+            impl ttf_parser::OutlineBuilder for Count {
+                fn move_to(&mut self, _: f32, _: f32) {
+                    self.0 += 1;
+                }
+                fn line_to(&mut self, _: f32, _: f32) {
+                    self.0 += 1;
+                }
+                fn quad_to(&mut self, _: f32, _: f32, _: f32, _: f32) {}
+                fn curve_to(&mut self, _: f32, _: f32, _: f32, _: f32, _: f32, _: f32) {}
+                fn close(&mut self) {}
+            }
+            let mut c = Count(0);
+            let _ = t.outline(ttf_parser::GlyphId(g), &mut c);
+            assert_eq!(c.0, 0, "glyph {g} still draws");
+        }
+    }
+
+    #[test]
+    fn a_cid_keyed_cff_through_a_simple_font_is_refused() {
+        assert!(prune(CID, &by_name(&["A"])).is_err());
+        let mut k = by_cid(&[1200]);
+        k.by_gid = true;
+        assert!(prune(CID, &k).is_err());
+    }
+
+    #[test]
+    fn truncated_and_corrupted_programs_never_panic() {
+        let k = by_cid(&[1200, 7000]);
+        let n = by_name(&["A", "Aacute"]);
+        for data in [CID, T1C] {
+            for len in 0..data.len() {
+                let _ = prune(&data[..len], &k);
+                let _ = prune(&data[..len], &n);
+            }
+            for i in 0..data.len() {
+                for v in [0x00, 0xFF, 0x1C, 0x8B] {
+                    let mut d = data.to_vec();
+                    d[i] = v;
+                    if let Ok(p) = prune(&d, &k) {
+                        // Whatever is written can be read again.
+                        let _ = prune(&p.data, &k);
+                    }
+                    let _ = prune(&d, &n);
+                }
+            }
+        }
+    }
+}

@@ -210,6 +210,9 @@ pub(crate) fn prune_cff(
     let cff = table(data, &t, b"CFF ").ok_or_else(|| bad("no CFF table"))?;
     let maxp = table(data, &t, b"maxp").ok_or_else(|| bad("no maxp table"))?;
     let n = u16_at(maxp, 4).ok_or_else(|| bad("short maxp"))? as usize;
+    if n == 0 {
+        return Err(bad("maxp counts no glyphs"));
+    }
     let pruned = super::cff::prune(cff, keep)?;
     let order = &pruned.order;
     if order.iter().any(|g| *g as usize >= n) || order.len() > n {

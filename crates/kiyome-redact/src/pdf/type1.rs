@@ -193,7 +193,7 @@ fn parse_private(d: &[u8]) -> Result<Private, Unsupported> {
                     let (Some(idx), Some(len)) = (idx, len) else {
                         return Err(bad("malformed /Subrs entry"));
                     };
-                    if !is_rd(lx.text(rd)) || idx < 0 || len < 0 {
+                    if !is_rd(lx.text(rd)) || !(0..MAX_ENTRIES as i64).contains(&idx) || len < 0 {
                         return Err(bad("malformed /Subrs entry"));
                     }
                     let rd = lx.text(rd).to_vec();
@@ -410,6 +410,9 @@ type Parts<'a> = (&'a [u8], Vec<u8>, &'a [u8], Private);
 
 fn parts(data: &[u8], len1: Option<usize>, len2: Option<usize>) -> Result<Parts<'_>, Unsupported> {
     let (clear, enc, trailer) = split(data, len1, len2)?;
+    if enc.len() < 4 {
+        return Err(bad("Type 1 encrypted part too short"));
+    }
     let plain = eexec(&enc, 55665, true);
     let p = parse_private(&plain[4..])?;
     Ok((clear, plain, trailer, p))
@@ -582,4 +585,92 @@ fn apply(d: &[u8], mut edits: Vec<((usize, usize), Vec<u8>)>) -> Result<Vec<u8>,
     }
     out.extend_from_slice(&d[at..]);
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T1: &[u8] = include_bytes!("../../tests/fonts/t1.pfa");
+    const LENGTHS: &str = include_str!("../../tests/fonts/t1.lengths");
+
+    fn lengths() -> (Option<usize>, Option<usize>) {
+        let l: Vec<usize> = LENGTHS
+            .split_whitespace()
+            .map(|v| v.parse().unwrap())
+            .collect();
+        (Some(l[0]), Some(l[1]))
+    }
+
+    fn keep(names: &[&str]) -> Keep {
+        Keep {
+            names: names.iter().map(|n| n.as_bytes().to_vec()).collect(),
+            by_name: true,
+            ..Keep::default()
+        }
+    }
+
+    fn glyphs(data: &[u8]) -> Vec<Vec<u8>> {
+        let (_, _, _, p) = parts(data, None, None).unwrap();
+        p.charstrings.into_iter().map(|e| e.key).collect()
+    }
+
+    #[test]
+    fn seac_components_stay_and_pruning_twice_changes_nothing_more() {
+        let k = keep(&["Aacute"]);
+        let once = prune(T1, lengths(), &k).unwrap();
+        let names = glyphs(&once.data);
+        assert_eq!(
+            names,
+            vec![
+                b".notdef".to_vec(),
+                b"A".to_vec(),
+                b"acute".to_vec(),
+                b"Aacute".to_vec()
+            ]
+        );
+        assert_eq!(once.removed, 5);
+        let l = once.lengths;
+        let twice = prune(&once.data, (Some(l[0]), Some(l[1])), &k).unwrap();
+        assert_eq!(glyphs(&twice.data), names);
+        assert_eq!(twice.removed, 0);
+    }
+
+    #[test]
+    fn hex_eexec_and_wrong_lengths_are_read_too() {
+        let (l1, l2) = lengths();
+        let (l1, l2) = (l1.unwrap(), l2.unwrap());
+        let mut hex = T1[..l1].to_vec();
+        for (i, b) in T1[l1..l1 + l2].iter().enumerate() {
+            hex.extend_from_slice(format!("{b:02x}").as_bytes());
+            if i % 32 == 31 {
+                hex.push(b'\n');
+            }
+        }
+        hex.push(b'\n');
+        hex.extend_from_slice(&T1[l1 + l2..]);
+        let k = keep(&["B"]);
+        let from_hex = prune(&hex, (Some(l1), Some(l2)), &k).unwrap();
+        let from_bin = prune(T1, (Some(l1 + 7), Some(3)), &k).unwrap();
+        assert_eq!(glyphs(&from_hex.data), glyphs(&from_bin.data));
+        assert_eq!(
+            glyphs(&from_bin.data),
+            vec![b".notdef".to_vec(), b"B".to_vec()]
+        );
+    }
+
+    #[test]
+    fn truncated_and_corrupted_programs_never_panic() {
+        let k = keep(&["A", "Aacute"]);
+        for len in (0..T1.len()).step_by(3) {
+            let _ = prune(&T1[..len], (None, None), &k);
+        }
+        for i in 0..T1.len() {
+            for v in [0x00, 0xFF, b' ', b'/'] {
+                let mut d = T1.to_vec();
+                d[i] = v;
+                let _ = prune(&d, lengths(), &k);
+            }
+        }
+    }
 }
