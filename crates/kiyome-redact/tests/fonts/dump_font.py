@@ -45,7 +45,7 @@ if kind in ("cff", "otf"):
     res["outlines"] = outlines(cs, top.charset)
     res["global_subrs"] = [prog(s) for s in cff.GlobalSubrs]
     if hasattr(top, "FDArray"):
-        res["fd_names"] = [fd.FontName for fd in top.FDArray]
+        res["fd_names"] = [getattr(fd, "FontName", None) for fd in top.FDArray]
         res["local_subrs"] = [[prog(s) for s in getattr(fd.Private, "Subrs", [])] for fd in top.FDArray]
         res["fd_select"] = list(top.FDSelect.gidArray)
     else:
@@ -57,10 +57,24 @@ if kind in ("cff", "otf"):
 else:
     import tempfile
     from fontTools.t1Lib import T1Font
+    if b"cleartomark" not in data[-600:]:
+        # PDF allows the trailer to be left out (/Length3 0); fontTools needs it to find
+        # the end of the eexec part.
+        data = data + b"\n" + (b"0" * 64 + b"\n") * 8 + b"cleartomark\n"
     with tempfile.NamedTemporaryFile(suffix=".pfa") as tf:
         tf.write(data)
         tf.flush()
         t = T1Font(tf.name)
+        # T1Font.parse needs /Subrs; fonts without any are valid (TeX's CMSY subsets).
+        from fontTools.misc import psLib
+        probe = psLib.suckfont(t.data, t.encoding)
+        if "Subrs" not in probe["Private"]:
+            real = psLib.suckfont
+            def suck(data, enc=None):
+                f = real(data, enc)
+                f["Private"]["Subrs"] = []
+                return f
+            psLib.suckfont = suck
         t.parse()
         names = list(t.font["CharStrings"].keys())
         res["names"] = names
