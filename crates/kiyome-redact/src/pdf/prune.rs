@@ -228,6 +228,7 @@ pub(crate) fn prune(
                 e.1 |= hit;
             }
             if let Some((prog, key)) = program_of(&desc) {
+                let gids = cid_gids(doc, &cf, &cids, max);
                 let e = program_use(&mut t, prog, key);
                 if name_of(doc, &cf, b"Subtype") == b"CIDFontType0" {
                     // CFF: glyphs selected by CID through the program's charset (ISO
@@ -235,11 +236,11 @@ pub(crate) fn prune(
                     e.keep.by_cid = true;
                     e.keep.cids.extend(cids.iter().copied());
                 } else {
-                    let gids = cid_gids(doc, &cf, &cids, max);
                     e.keep.by_gid = true;
                     e.keep.gids.extend(gids.iter().copied());
-                    e.gids.extend(gids);
                 }
+                // TrueType outlines (whatever the CIDFont says) are selected by glyph id.
+                e.gids.extend(gids);
                 e.hit |= hit;
             }
         } else {
