@@ -104,6 +104,11 @@ pub fn mail_inspect(data: &[u8]) {
     }
 }
 
+/// The CFF and Type 1 font-program pruners of the PDF redaction.
+pub fn font_prune(data: &[u8]) {
+    kiyome_redact::pdf::fuzzing::prune_font_program(data);
+}
+
 /// Stable replay driver: runs `target` on every file under the paths given as arguments
 /// (files or directories, recursively). For per-kind targets each file is replayed once per
 /// possible selector byte in 0..`selectors` (prefixed), so that every handler sees every file.

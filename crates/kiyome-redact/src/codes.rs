@@ -38,12 +38,12 @@ pub const CODES: &[CodeInfo] = &[
     c(
         "redact.font_unused_glyphs",
         Info,
-        "Glyphs used only by removed text were dropped from a font's ToUnicode map and widths (and the font program, where it could be subset).",
+        "Glyphs used only by removed text were dropped from a font's ToUnicode map, widths and embedded program (TrueType, CFF or Type 1: outlines, charset and encoding entries, subroutines only they used).",
     ),
     c(
         "redact.font_not_subset",
         Medium,
-        "A font program that kiyome cannot prune (CFF, Type1, damaged) holds glyphs used only by removed text; the redaction is refused so that no outline of a removed character survives.",
+        "A font program that kiyome cannot rewrite exactly (an unknown kind, a damaged or unusual structure, charstrings whose subroutine calls cannot be followed) holds glyphs used only by removed text; the redaction is refused so that no outline of a removed character survives.",
     ),
     c(
         "redact.image_area",

@@ -14,14 +14,18 @@
 //! hayro's interpreter, not ours, and scans raw bytes).
 
 mod apply;
+mod cff;
+mod charstr;
 mod fonts;
 mod geom;
+mod glyphnames;
 mod images;
 mod inline;
 mod interp;
 mod prune;
 mod scrub;
 mod sfnt;
+mod type1;
 mod verify;
 
 pub use verify::verify;
@@ -99,4 +103,47 @@ fn document_id(doc: &lopdf::Document) -> [u8; 16] {
     let mut id = [0u8; 16];
     id.copy_from_slice(&d[..16]);
     id
+}
+
+/// Entry points for the fuzz targets (`fuzz/`); not a stable API.
+#[doc(hidden)]
+pub mod fuzzing {
+    use super::cff::{self, Keep};
+    use super::type1;
+
+    /// Runs the CFF, OpenType-CFF and Type 1 pruners on `data[1..]`: the first byte chooses
+    /// how the program is addressed (CIDs, glyph ids or names) and which glyphs stay.
+    /// Anything they write must be readable by them again.
+    pub fn prune_font_program(data: &[u8]) {
+        let Some((&sel, prog)) = data.split_first() else {
+            return;
+        };
+        let stride = 1 + u32::from(sel / 3) % 5;
+        let wanted = (0..64u32).filter(|i| i % stride == 0);
+        let mut keep = Keep::default();
+        match sel % 3 {
+            0 => {
+                keep.by_cid = true;
+                keep.cids = wanted.map(|i| i * 37).collect();
+            }
+            1 => {
+                keep.by_gid = true;
+                keep.gids = wanted.map(|i| i as u16).collect();
+            }
+            _ => {
+                keep.by_name = true;
+                keep.codes = wanted.map(|i| (i * 3) as u8).collect();
+                keep.names = [b"A".to_vec(), b"a".to_vec(), b"space".to_vec()].into();
+            }
+        }
+        if let Ok(p) = cff::prune(prog, &keep) {
+            let _ = cff::prune(&p.data, &keep).expect("pruned CFF reads again");
+        }
+        let _ = super::sfnt::prune_cff(prog, &keep);
+        if let Ok(p) = type1::prune(prog, (None, None), &keep) {
+            let l = p.lengths;
+            let _ = type1::prune(&p.data, (Some(l[0]), Some(l[1])), &keep)
+                .expect("pruned Type 1 reads again");
+        }
+    }
 }

@@ -7,15 +7,22 @@
 //! - /W and /W2 of the CIDFont, /CIDSet of the descriptor,
 //! - /Widths (set to 0) and /Differences of simple fonts, /CharProcs of Type3 fonts,
 //! - the embedded program: TrueType outlines (FontFile2, FontFile3 /OpenType with `glyf`)
-//!   are removed glyph by glyph with glyph ids unchanged ([`super::sfnt`]).
+//!   are removed glyph by glyph with glyph ids unchanged ([`super::sfnt`]); CFF programs
+//!   (FontFile3 /CIDFontType0C, /Type1C, OpenType with `CFF `) are rebuilt without the
+//!   removed glyphs' charstrings, charset entries and FDSelect entries ([`super::cff`]);
+//!   Type 1 programs (FontFile) lose their /CharStrings and /Encoding entries
+//!   ([`super::type1`]); subroutines no kept glyph calls are emptied in both.
 //!
 //! Objects shared by several fonts (one ToUnicode or font file behind an Identity-H and an
 //! Identity-V font, a font used on several pages and in forms) keep the union of what every
-//! font sharing them still draws. A program kiyome cannot prune (CFF, Type1) that loses a
-//! glyph blocks the redaction (`redact.font_not_subset`): removed characters must not
-//! survive as outlines.
+//! font sharing them still draws. A program kiyome cannot rewrite exactly (an unknown
+//! kind, a structure or charstring outside what the pruners read) that loses a glyph
+//! blocks the redaction (`redact.font_not_subset`): removed characters must not survive as
+//! outlines.
 
+use super::cff::Keep;
 use super::fonts::{Font, parse_w, parse_w2, resolve, stream_bytes};
+use super::glyphnames::{MAC_ROMAN_ENCODING, STANDARD_ENCODING, WIN_ANSI_ENCODING};
 use super::interp::parse_ops;
 use crate::report::RedactionReport;
 use kiyome_core::{Action, Ctx, Error, Finding, Severity};
@@ -49,10 +56,22 @@ struct Targets {
     to_unicode: BTreeMap<ObjectId, (BTreeMap<u32, u8>, bool)>,
     /// CIDFont dictionary → kept CIDs.
     cid_fonts: BTreeMap<ObjectId, (BTreeSet<u32>, bool)>,
-    /// Font program → kept glyph ids, and the key that names it (FontFile, FontFile2…).
-    programs: BTreeMap<ObjectId, (BTreeSet<u16>, bool, &'static str)>,
+    /// Font program → what stays in it.
+    programs: BTreeMap<ObjectId, ProgramUse>,
     /// CIDSet streams → kept CIDs.
     cid_sets: BTreeMap<ObjectId, (BTreeSet<u32>, bool)>,
+}
+
+/// What the fonts sharing one program still draw with it.
+struct ProgramUse {
+    /// The key that names it (FontFile, FontFile2, FontFile3).
+    key: &'static str,
+    /// A font using it lost a glyph.
+    hit: bool,
+    /// Glyph ids (TrueType outlines; for CFF, candidates a reader may pick).
+    gids: BTreeSet<u16>,
+    /// CIDs, codes and names for CFF and Type 1 programs.
+    keep: Keep,
 }
 
 fn reference(d: &Dictionary, key: &[u8]) -> Option<ObjectId> {
@@ -187,6 +206,10 @@ pub(crate) fn prune(
             e.1 |= hit;
         }
         let subtype = name_of(doc, &fd, b"Subtype").to_vec();
+        if subtype.starts_with(b"CIDFontType") {
+            // A descendant: handled through its Type0 font.
+            continue;
+        }
         if subtype == b"Type0" {
             let Some((cf_id, cf)) = descendant(doc, &fd) else {
                 continue;
@@ -206,24 +229,34 @@ pub(crate) fn prune(
             }
             if let Some((prog, key)) = program_of(&desc) {
                 let gids = cid_gids(doc, &cf, &cids, max);
-                let e = t
-                    .programs
-                    .entry(prog)
-                    .or_insert((BTreeSet::new(), false, key));
-                e.0.extend(gids);
-                e.1 |= hit;
+                let e = program_use(&mut t, prog, key);
+                if name_of(doc, &cf, b"Subtype") == b"CIDFontType0" {
+                    // CFF: glyphs selected by CID through the program's charset (ISO
+                    // 32000-1 §9.7.4.2), or CID = glyph id when it is not CID-keyed.
+                    e.keep.by_cid = true;
+                    e.keep.cids.extend(cids.iter().copied());
+                } else {
+                    e.keep.by_gid = true;
+                    e.keep.gids.extend(gids.iter().copied());
+                }
+                // TrueType outlines (whatever the CIDFont says) are selected by glyph id.
+                e.gids.extend(gids);
+                e.hit |= hit;
             }
         } else {
             if let Some(desc) = descriptor(doc, &fd)
                 && let Some((prog, key)) = program_of(&desc)
             {
                 let gids = simple_gids(doc, &fd, prog, &codes, max);
-                let e = t
-                    .programs
-                    .entry(prog)
-                    .or_insert((BTreeSet::new(), false, key));
-                e.0.extend(gids);
-                e.1 |= hit;
+                let names = simple_names(doc, &fd, &codes);
+                let e = program_use(&mut t, prog, key);
+                e.keep.by_name = true;
+                e.keep
+                    .codes
+                    .extend(codes.keys().filter_map(|c| u8::try_from(*c).ok()));
+                e.keep.names.extend(names);
+                e.gids.extend(gids);
+                e.hit |= hit;
             }
             if hit {
                 simple.push((fid, codes));
@@ -257,11 +290,12 @@ pub(crate) fn prune(
         prune_simple(doc, *fid, codes);
         n_fonts += 1;
     }
-    for (id, (gids, hit, key)) in &t.programs {
-        if !*hit {
+    for (id, u) in &t.programs {
+        if !u.hit {
             continue;
         }
         ctx.budget.check_time()?;
+        let key = u.key;
         let Some(Object::Stream(s)) = doc.objects.get(id) else {
             continue;
         };
@@ -269,22 +303,54 @@ pub(crate) fn prune(
             Ok(Object::Name(n)) => String::from_utf8_lossy(n).into_owned(),
             _ => String::new(),
         };
+        let length = |k: &[u8]| match s.dict.get(k).map(|o| resolve(doc, o)) {
+            Ok(Object::Integer(i)) => usize::try_from(*i).ok(),
+            _ => None,
+        };
+        let lengths = (length(b"Length1"), length(b"Length2"));
         let data = stream_bytes(doc, &Object::Reference(*id), max)
             .ok_or_else(|| blocked(*id, key, "its data cannot be decoded"))?;
-        let sfnt = *key == "FontFile2" || (*key == "FontFile3" && sub == "OpenType");
-        if !sfnt {
-            return Err(blocked(
-                *id,
-                key,
-                &format!("{key} {sub} (CFF/Type1) is not pruned"),
-            ));
-        }
-        let (new, removed) =
-            super::sfnt::prune(&data, gids).map_err(|e| blocked(*id, key, &e.0))?;
+        let why = |e: super::sfnt::Unsupported| blocked(*id, key, &e.0);
+        let (new, removed, type1_lengths) = match (key, sub.as_str()) {
+            ("FontFile2", _) => {
+                let (d, r) = super::sfnt::prune(&data, &u.gids).map_err(why)?;
+                (d, r, None)
+            }
+            ("FontFile3", "OpenType") if super::sfnt::has_cff_outlines(&data) => {
+                let mut keep = u.keep.clone();
+                keep.gids.extend(u.gids.iter().copied());
+                let (d, r) = super::sfnt::prune_cff(&data, &keep).map_err(why)?;
+                (d, r, None)
+            }
+            ("FontFile3", "OpenType") => {
+                let (d, r) = super::sfnt::prune(&data, &u.gids).map_err(why)?;
+                (d, r, None)
+            }
+            ("FontFile3", "CIDFontType0C" | "Type1C") => {
+                let p = super::cff::prune(&data, &u.keep).map_err(why)?;
+                (p.data, p.removed, None)
+            }
+            ("FontFile", _) => {
+                let p = super::type1::prune(&data, lengths, &u.keep).map_err(why)?;
+                (p.data, p.removed, Some(p.lengths))
+            }
+            _ => {
+                return Err(blocked(
+                    *id,
+                    key,
+                    &format!("{key} /{sub} is a kind of program kiyome does not rewrite"),
+                ));
+            }
+        };
         n_glyphs += removed as u64;
         if let Some(Object::Stream(s)) = doc.objects.get_mut(id) {
-            if *key == "FontFile2" {
+            if key == "FontFile2" {
                 s.dict.set("Length1", Object::Integer(new.len() as i64));
+            }
+            if let Some(l) = type1_lengths {
+                for (k, v) in ["Length1", "Length2", "Length3"].into_iter().zip(l) {
+                    s.dict.set(k, Object::Integer(v as i64));
+                }
             }
             replace_content(s, new);
         }
@@ -382,6 +448,52 @@ fn simple_gids(
                 if let Some(g) = super::sfnt::cmap_lookup(&data, p, e, ch as u32) {
                     out.insert(g);
                 }
+            }
+        }
+    }
+    out
+}
+
+fn program_use<'a>(t: &'a mut Targets, prog: ObjectId, key: &'static str) -> &'a mut ProgramUse {
+    t.programs.entry(prog).or_insert_with(|| ProgramUse {
+        key,
+        hit: false,
+        gids: BTreeSet::new(),
+        keep: Keep::default(),
+    })
+}
+
+/// Glyph names a reader may pick for the kept codes of a simple font with a CFF or Type 1
+/// program (ISO 32000-1 §9.6.6.2): the /Differences name, the name in the base encoding
+/// (/BaseEncoding or the /Encoding name) and in StandardEncoding (the base when none is
+/// given). The program's own built-in encoding is applied by the program pruner.
+fn simple_names(
+    doc: &Document,
+    fd: &Dictionary,
+    codes: &BTreeMap<u32, CodeUse>,
+) -> BTreeSet<Vec<u8>> {
+    let diffs = differences(doc, fd);
+    let base: &[&str; 256] = {
+        let name = match fd.get(b"Encoding").map(|o| resolve(doc, o)) {
+            Ok(Object::Name(n)) => n.clone(),
+            Ok(Object::Dictionary(e)) => name_of(doc, e, b"BaseEncoding").to_vec(),
+            _ => Vec::new(),
+        };
+        match name.as_slice() {
+            b"WinAnsiEncoding" => &WIN_ANSI_ENCODING,
+            b"MacRomanEncoding" => &MAC_ROMAN_ENCODING,
+            _ => &STANDARD_ENCODING,
+        }
+    };
+    let mut out = BTreeSet::new();
+    for c in codes.keys().filter_map(|c| u8::try_from(*c).ok()) {
+        if let Some(n) = diffs.get(&u32::from(c)) {
+            out.insert(n.clone());
+        }
+        for table in [base, &STANDARD_ENCODING] {
+            let n = table[c as usize];
+            if !n.is_empty() {
+                out.insert(n.as_bytes().to_vec());
             }
         }
     }

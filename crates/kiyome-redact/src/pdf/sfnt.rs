@@ -73,6 +73,12 @@ fn table<'a>(data: &'a [u8], t: &[([u8; 4], usize, usize)], tag: &[u8; 4]) -> Op
         .and_then(|(_, o, l)| data.get(*o..*o + *l))
 }
 
+/// Whether the sfnt `data` has outlines in a `CFF ` table (and none in `glyf`).
+pub(crate) fn has_cff_outlines(data: &[u8]) -> bool {
+    tables(data)
+        .is_ok_and(|t| table(data, &t, b"CFF ").is_some() && table(data, &t, b"glyf").is_none())
+}
+
 /// The glyph id that each code point maps to, per cmap subtable, for the simple-font lookup
 /// (ISO 32000-1 §9.6.6.4): `(platform, encoding, code) → gid`.
 pub(crate) fn cmap_lookup(data: &[u8], platform: u16, encoding: u16, code: u32) -> Option<u16> {
@@ -137,7 +143,7 @@ pub(crate) fn prune(data: &[u8], keep: &BTreeSet<u16>) -> Result<(Vec<u8>, usize
         out_tables.push((*b"glyf", new_glyf));
         out_tables.push((*b"loca", new_loca));
     } else if table(data, &t, b"CFF ").is_some() {
-        return Err(bad("CFF outlines (OpenType) are not pruned"));
+        return Err(bad("CFF outlines: internal, pruned by prune_cff"));
     } else {
         return Err(bad("neither glyf nor CFF outlines"));
     }
@@ -162,7 +168,10 @@ pub(crate) fn prune(data: &[u8], keep: &BTreeSet<u16>) -> Result<(Vec<u8>, usize
         out_tables.push((*b"hmtx", h));
     }
     if let Some(cmap) = table(data, &t, b"cmap") {
-        out_tables.push((*b"cmap", filter_cmap(cmap, &keep)));
+        out_tables.push((
+            *b"cmap",
+            filter_cmap(cmap, &|g| keep.contains(&g).then_some(g)),
+        ));
     }
     if let Some(post) = table(data, &t, b"post")
         && post.len() >= 32
@@ -186,6 +195,93 @@ pub(crate) fn prune(data: &[u8], keep: &BTreeSet<u16>) -> Result<(Vec<u8>, usize
     }
     let sfnt_version = u32_at(data, 0).unwrap_or(0x0001_0000);
     Ok((assemble(sfnt_version, out_tables), removed))
+}
+
+/// Rewrites an OpenType font with CFF outlines: the `CFF ` table is pruned by
+/// [`super::cff::prune`] (glyph ids compacted unless a font addresses them directly), and
+/// the tables indexed by glyph id follow the new numbering: `hmtx` (one full metric per
+/// glyph), `hhea`, `maxp`, the filtered `cmap`, `post` without names; the tables dropped by
+/// [`prune`] are dropped here too (vertical metrics and VORG among them: PDF has /W2).
+pub(crate) fn prune_cff(
+    data: &[u8],
+    keep: &super::cff::Keep,
+) -> Result<(Vec<u8>, usize), Unsupported> {
+    let t = tables(data)?;
+    let cff = table(data, &t, b"CFF ").ok_or_else(|| bad("no CFF table"))?;
+    let maxp = table(data, &t, b"maxp").ok_or_else(|| bad("no maxp table"))?;
+    let n = u16_at(maxp, 4).ok_or_else(|| bad("short maxp"))? as usize;
+    if n == 0 {
+        return Err(bad("maxp counts no glyphs"));
+    }
+    let pruned = super::cff::prune(cff, keep)?;
+    let order = &pruned.order;
+    if order.iter().any(|g| *g as usize >= n) || order.len() > n {
+        return Err(bad("CFF and maxp disagree on the glyph count"));
+    }
+    let mut new_of = vec![None; n];
+    for (new, old) in order.iter().enumerate() {
+        new_of[*old as usize] = Some(new as u16);
+    }
+    let mut out_tables: Vec<([u8; 4], Vec<u8>)> = vec![(*b"CFF ", pruned.data)];
+    let mut m = maxp.to_vec();
+    m[4..6].copy_from_slice(&(order.len() as u16).to_be_bytes());
+    out_tables.push((*b"maxp", m));
+    if let (Some(hmtx), Some(hhea)) = (table(data, &t, b"hmtx"), table(data, &t, b"hhea")) {
+        let long = (u16_at(hhea, 34).unwrap_or(0) as usize).clamp(1, n);
+        let metric = |g: usize| -> [u8; 4] {
+            let adv = u16_at(hmtx, g.min(long - 1) * 4).unwrap_or(0);
+            let lsb = if g < long {
+                u16_at(hmtx, g * 4 + 2)
+            } else {
+                u16_at(hmtx, long * 4 + (g - long) * 2)
+            }
+            .unwrap_or(0);
+            let mut b = [0u8; 4];
+            b[..2].copy_from_slice(&adv.to_be_bytes());
+            b[2..].copy_from_slice(&lsb.to_be_bytes());
+            b
+        };
+        let mut h = Vec::with_capacity(order.len() * 4);
+        for old in order {
+            h.extend_from_slice(&metric(*old as usize));
+        }
+        out_tables.push((*b"hmtx", h));
+        let mut hh = hhea.to_vec();
+        if hh.len() >= 36 {
+            hh[34..36].copy_from_slice(&(order.len() as u16).to_be_bytes());
+        }
+        out_tables.push((*b"hhea", hh));
+    }
+    if let Some(cmap) = table(data, &t, b"cmap") {
+        out_tables.push((
+            *b"cmap",
+            filter_cmap(cmap, &|g| new_of.get(g as usize).copied().flatten()),
+        ));
+    }
+    if let Some(post) = table(data, &t, b"post")
+        && post.len() >= 32
+    {
+        let mut p = post[..32].to_vec();
+        p[..4].copy_from_slice(&0x0003_0000u32.to_be_bytes());
+        out_tables.push((*b"post", p));
+    }
+    let head = table(data, &t, b"head").ok_or_else(|| bad("no head table"))?;
+    let mut h = head.to_vec();
+    if h.len() < 54 {
+        return Err(bad("short head"));
+    }
+    h[8..12].fill(0);
+    out_tables.push((*b"head", h));
+    for (tag, off, len) in &t {
+        if KEEP_TABLES.contains(&tag) && !out_tables.iter().any(|(g, _)| g == tag) {
+            // glyf/loca cannot be there next to CFF outlines; fpgm/prep/cvt are TrueType
+            // hinting, meaningless here, but harmless.
+            if tag != b"glyf" && tag != b"loca" {
+                out_tables.push((*tag, data[*off..*off + *len].to_vec()));
+            }
+        }
+    }
+    Ok((assemble(0x4F54_544F, out_tables), pruned.removed))
 }
 
 fn loca_offsets(loca: &[u8], short: bool, n: usize) -> Result<Vec<usize>, Unsupported> {
@@ -244,8 +340,9 @@ fn closure<'a>(
 }
 
 /// A cmap with, for each original subtable (format 14 dropped), only the mappings to kept
-/// glyphs: format 4 when every code fits 16 bits, otherwise format 12.
-fn filter_cmap(cmap: &[u8], keep: &BTreeSet<u16>) -> Vec<u8> {
+/// glyphs (`map`: old glyph id → new, None when removed): format 4 when every code fits
+/// 16 bits, otherwise format 12.
+fn filter_cmap(cmap: &[u8], map: &dyn Fn(u16) -> Option<u16>) -> Vec<u8> {
     let mut subs: Vec<(u16, u16, Vec<u8>)> = Vec::new();
     if let Some(t) = ttf_parser::cmap::Table::parse(cmap) {
         for st in t.subtables {
@@ -263,8 +360,8 @@ fn filter_cmap(cmap: &[u8], keep: &BTreeSet<u16>) -> Vec<u8> {
             });
             let mut pairs: Vec<(u32, u16)> = codes
                 .into_iter()
-                .filter_map(|c| st.glyph_index(c).map(|g| (c, g.0)))
-                .filter(|(_, g)| keep.contains(g) && *g != 0)
+                .filter_map(|c| st.glyph_index(c).and_then(|g| Some((c, map(g.0)?))))
+                .filter(|(_, g)| *g != 0)
                 .collect();
             pairs.sort();
             pairs.dedup_by_key(|p| p.0);
