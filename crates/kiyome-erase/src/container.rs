@@ -116,6 +116,9 @@ impl Header {
 pub struct Sealed {
     /// SHA-256 of the header (hex), recorded in the key store as the container id.
     pub header_sha256: String,
+    /// SHA-256 of every byte written (header and chunks), hex: the hash of the container file,
+    /// which anyone can recompute with `sha256sum`.
+    pub container_sha256: String,
     /// Plaintext bytes consumed.
     pub plaintext_len: u64,
     /// Container bytes written (header included).
@@ -182,6 +185,23 @@ fn read_full<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> std::io::Result<usi
     Ok(filled)
 }
 
+/// Passes writes through to `inner` and hashes them.
+struct Hashing<'a, W: Write + ?Sized> {
+    inner: &'a mut W,
+    hash: Sha256,
+}
+
+impl<W: Write + ?Sized> Write for Hashing<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// Encrypts `input` into a container written to `out`, in constant memory (one chunk).
 pub fn encrypt<R: Read + ?Sized, W: Write + ?Sized>(
     key: &DataKey,
@@ -224,6 +244,10 @@ pub mod dangerous {
         h[64..96].copy_from_slice(&keys.commitment[..]);
         let tag = header_tag(&keys, &h[..96])?;
         h[96..].copy_from_slice(&tag);
+        let mut out = Hashing {
+            inner: out,
+            hash: Sha256::new(),
+        };
         out.write_all(&h)?;
 
         let cs = chunk_size as usize;
@@ -286,6 +310,7 @@ pub mod dangerous {
         out.flush()?;
         Ok(Sealed {
             header_sha256: hex::encode(Sha256::digest(h)),
+            container_sha256: hex::encode(out.hash.finalize()),
             plaintext_len: plain_total,
             container_len: written,
         })

@@ -558,8 +558,16 @@ impl Store {
             };
             let containers = self
                 .conn
-                .prepare("SELECT header_sha256, created_at, plaintext_len FROM containers WHERE key_id = ?1 ORDER BY created_at, header_sha256")?
-                .query_map([id], |r| Ok(ContainerRef { header_sha256: r.get(0)?, created_at: r.get(1)?, plaintext_len: r.get::<_, i64>(2)? as u64 }))?
+                .prepare("SELECT header_sha256, created_at, plaintext_len, file_sha256, container_len FROM containers WHERE key_id = ?1 ORDER BY created_at, header_sha256")?
+                .query_map([id], |r| {
+                    Ok(ContainerRef {
+                        header_sha256: r.get(0)?,
+                        created_at: r.get(1)?,
+                        plaintext_len: r.get::<_, i64>(2)? as u64,
+                        file_sha256: r.get(3)?,
+                        container_len: r.get::<_, Option<i64>>(4)?.map(|n| n as u64),
+                    })
+                })?
                 .collect::<rusqlite::Result<_>>()?;
             evidence.push(ErasureEvidence {
                 erasure_id: erasure_id.into(),

@@ -272,6 +272,7 @@ impl Store {
         if get("format")? != schema::FORMAT {
             return Err(Error::Integrity("unsupported key store format".into()));
         }
+        schema::migrate(&conn)?;
         let id_hex = get("store_id")?;
         let cfg: CustodyConfig = serde_json::from_str(&get("custody")?)
             .map_err(|e| Error::Integrity(format!("custody config: {e}")))?;
@@ -550,8 +551,15 @@ impl Store {
         }
         let sealed = container::encrypt(&dk, id, chunk_size, input, out)?;
         self.conn.execute(
-            "INSERT OR IGNORE INTO containers(header_sha256, key_id, created_at, plaintext_len) VALUES (?1, ?2, ?3, ?4)",
-            params![sealed.header_sha256, k.key_id, now, sealed.plaintext_len as i64],
+            "INSERT OR IGNORE INTO containers(header_sha256, key_id, created_at, plaintext_len, file_sha256, container_len) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                sealed.header_sha256,
+                k.key_id,
+                now,
+                sealed.plaintext_len as i64,
+                sealed.container_sha256,
+                sealed.container_len as i64
+            ],
         )?;
         Ok(sealed)
     }
