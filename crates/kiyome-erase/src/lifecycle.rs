@@ -648,6 +648,22 @@ impl Store {
             .transpose()
     }
 
+    /// Evidence of the erased keys that have no certificate id recorded yet (erasures executed
+    /// without certification, whose certification failed, or that crash recovery completed),
+    /// oldest erasure first.
+    pub fn pending_certification(&self) -> Result<Vec<ErasureEvidence>> {
+        let mut st = self.conn.prepare(
+            "SELECT e.json FROM evidence e JOIN keys k ON k.key_id = e.key_id
+             WHERE k.state = 'erased' AND k.certificate_id IS NULL ORDER BY k.erased_at, k.slot",
+        )?;
+        let rows: Vec<String> = st
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.iter()
+            .map(|j| serde_json::from_str(j).map_err(|e| Error::Integrity(e.to_string())))
+            .collect()
+    }
+
     /// Evidence of every erased key, oldest erasure first.
     pub fn all_evidence(&self) -> Result<Vec<ErasureEvidence>> {
         let mut st = self.conn.prepare("SELECT e.json FROM evidence e JOIN keys k ON k.key_id = e.key_id ORDER BY k.erased_at, k.slot")?;
