@@ -186,12 +186,12 @@ fn read_full<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> std::io::Result<usi
 }
 
 /// Passes writes through to `inner` and hashes them.
-struct Hashing<'a, W: Write + ?Sized> {
-    inner: &'a mut W,
+struct Hashing<'a> {
+    inner: &'a mut dyn Write,
     hash: Sha256,
 }
 
-impl<W: Write + ?Sized> Write for Hashing<'_, W> {
+impl Write for Hashing<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.inner.write(buf)?;
         self.hash.update(&buf[..n]);
@@ -227,6 +227,21 @@ pub mod dangerous {
         salt: &[u8; 32],
         input: &mut R,
         out: &mut W,
+    ) -> Result<Sealed> {
+        // The work is done in one non-generic function, compiled (and optimised) in this
+        // crate: a generic body would instantiate the AES-GCM code in every caller's crate, at
+        // the caller's optimisation level.
+        let (mut input, mut out) = (input, out);
+        seal(key, key_id, chunk_size, salt, &mut input, &mut out)
+    }
+
+    fn seal(
+        key: &DataKey,
+        key_id: KeyId,
+        chunk_size: u32,
+        salt: &[u8; 32],
+        input: &mut dyn Read,
+        out: &mut dyn Write,
     ) -> Result<Sealed> {
         if !(MIN_CHUNK..=MAX_CHUNK).contains(&chunk_size) {
             return Err(Error::Invalid(format!(
@@ -327,6 +342,12 @@ pub fn decrypt<R: Read + ?Sized, W: Write + ?Sized>(
     input: &mut R,
     out: &mut W,
 ) -> Result<u64> {
+    // Non-generic body, as for encryption.
+    let (mut input, mut out) = (input, out);
+    open(key, header, &mut input, &mut out)
+}
+
+fn open(key: &DataKey, header: &Header, input: &mut dyn Read, out: &mut dyn Write) -> Result<u64> {
     let b = &header.bytes;
     let keys = derive(key, &b[32..64], &header.key_id)?;
     // Constant-time comparison is not needed for the commitment (it is not a MAC over
