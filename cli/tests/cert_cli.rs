@@ -94,14 +94,9 @@ impl Env {
     fn request_approve(&self, store: &str, label: &str) {
         let alice = self.p(&format!("{store}.alice.key"));
         let bob = self.p(&format!("{store}.bob.key"));
-        self.ok(
-            store,
-            &["erase", "request", label, "--officer-key", &alice],
-        );
-        let (code, _, err) = self.code(
-            store,
-            &["erase", "approve", label, "--officer-key", &alice],
-        );
+        self.ok(store, &["erase", "request", label, "--officer-key", &alice]);
+        let (code, _, err) =
+            self.code(store, &["erase", "approve", label, "--officer-key", &alice]);
         assert_eq!(code, Some(2), "the requester cannot approve: {err}");
         assert!(err.contains("dual control"), "{err}");
         self.ok(store, &["erase", "approve", label, "--officer-key", &bob]);
@@ -212,13 +207,23 @@ fn crypto_erase_is_certified_automatically_end_to_end() {
     assert_eq!(v["verified"], true);
     assert_eq!(v["certificate_id"], id.as_str());
     assert_eq!(v["record_kind"], "crypto_erase");
-    let lv = e.ok("keys.db", &["ledger", "verify", &e.p("ledger"), "--keys", &jwks]);
+    let lv = e.ok(
+        "keys.db",
+        &["ledger", "verify", &e.p("ledger"), "--keys", &jwks],
+    );
     assert!(lv.contains("ledger verified"), "{lv}");
 
     // What the certificate says about the key and its container.
     let c = json(&e.ok(
         "keys.db",
-        &["cert", "show", cert.to_str().unwrap(), "--keys", &jwks, "--json"],
+        &[
+            "cert",
+            "show",
+            cert.to_str().unwrap(),
+            "--keys",
+            &jwks,
+            "--json",
+        ],
     ));
     let k = &c["crypto_erase"];
     assert_eq!(k["key_id"], show["key"]["key_id"]);
@@ -259,7 +264,10 @@ fn crypto_erase_is_certified_automatically_end_to_end() {
         "key_erased",
         "certified",
     ] {
-        assert!(events.iter().any(|x| x == ev), "{ev} missing from {events:?}");
+        assert!(
+            events.iter().any(|x| x == ev),
+            "{ev} missing from {events:?}"
+        );
     }
 
     // Decrypting the erased key's container fails, naming the erasure date and certificate.
@@ -291,7 +299,10 @@ fn erasures_without_certification_are_pending_then_certified_from_evidence() {
     e.store("s.db");
     e.ok("s.db", &["cert", "key", "generate", "--keys", &e.p("ck")]);
     e.key("s.db", "K-1");
-    e.ok("s.db", &["encrypt", "-", "--key", "K-1", "--out", &e.p("k1.kiy")]);
+    e.ok(
+        "s.db",
+        &["encrypt", "-", "--key", "K-1", "--out", &e.p("k1.kiy")],
+    );
     e.request_approve("s.db", "K-1");
     let o = e.run("s.db", &["erase", "execute"], None);
     assert!(o.status.success());
@@ -383,12 +394,18 @@ fn erasures_without_certification_are_pending_then_certified_from_evidence() {
         ],
     );
     e.key("s.db", "K-2");
-    e.ok("s.db", &["encrypt", "-", "--key", "K-2", "--out", &e.p("k2.kiy")]);
+    e.ok(
+        "s.db",
+        &["encrypt", "-", "--key", "K-2", "--out", &e.p("k2.kiy")],
+    );
     e.request_approve("s.db", "K-2");
     let out = e.ok("s.db", &["erase", "execute", "K-2"]);
     let id2 = issued_id(&out);
     assert_ne!(id, id2);
-    let lv = e.ok("s.db", &["ledger", "verify", &e.p("l"), "--keys", &e.p("ck")]);
+    let lv = e.ok(
+        "s.db",
+        &["ledger", "verify", &e.p("l"), "--keys", &e.p("ck")],
+    );
     assert!(lv.contains("2 certificates"), "{lv}");
 }
 
@@ -438,7 +455,10 @@ fn show_render_register_and_tampered_ledger() {
     let (id2, _) = issue(&e, &r2, &keys, &e.p("c2.kcert.json"));
 
     // show: bilingual labels, the certificate hash and the ledger position.
-    let show = e.ok("x.db", &["cert", "show", &e.p("c1.kcert.json"), "--keys", &keys]);
+    let show = e.ok(
+        "x.db",
+        &["cert", "show", &e.p("c1.kcert.json"), "--keys", &keys],
+    );
     for s in [
         id1.as_str(),
         sha1.as_str(),
@@ -471,12 +491,18 @@ fn show_render_register_and_tampered_ledger() {
         // The hash may be wrapped over lines by the layout: compare without whitespace.
         let flat: String = text.chars().filter(|c| !c.is_whitespace()).collect();
         assert!(text.contains("令和"), "no 和暦 date in the PDF:\n{text}");
-        assert!(flat.contains(&sha1), "certificate hash missing from the PDF:\n{text}");
+        assert!(
+            flat.contains(&sha1),
+            "certificate hash missing from the PDF:\n{text}"
+        );
         assert!(flat.contains(&id1), "{text}");
     }
 
     // list with filters.
-    let all = json(&e.ok("x.db", &["cert", "list", "--ledger", &e.p("ledger"), "--json"]));
+    let all = json(&e.ok(
+        "x.db",
+        &["cert", "list", "--ledger", &e.p("ledger"), "--json"],
+    ));
     assert_eq!(all.as_array().unwrap().len(), 2);
     let one = json(&e.ok(
         "x.db",
@@ -509,13 +535,27 @@ fn show_render_register_and_tampered_ledger() {
     // overdue: only the first (due 2026-01-31) as of 2026-06-01; none as of 2026-01-01.
     let (code, out, _) = e.code(
         "x.db",
-        &["cert", "overdue", "--ledger", &e.p("ledger"), "--as-of", "2026-06-01"],
+        &[
+            "cert",
+            "overdue",
+            "--ledger",
+            &e.p("ledger"),
+            "--as-of",
+            "2026-06-01",
+        ],
     );
     assert_eq!(code, Some(1), "overdue certificates are flagged");
     assert!(out.contains(&id1) && !out.contains(&id2), "{out}");
     let (code, out, _) = e.code(
         "x.db",
-        &["cert", "overdue", "--ledger", &e.p("ledger"), "--as-of", "2026-01-01"],
+        &[
+            "cert",
+            "overdue",
+            "--ledger",
+            &e.p("ledger"),
+            "--as-of",
+            "2026-01-01",
+        ],
     );
     assert_eq!(code, Some(0), "{out}");
     // Receiving the contractor's certificate clears it.
@@ -535,7 +575,14 @@ fn show_render_register_and_tampered_ledger() {
     );
     let (code, out, _) = e.code(
         "x.db",
-        &["cert", "overdue", "--ledger", &e.p("ledger"), "--as-of", "2026-06-01"],
+        &[
+            "cert",
+            "overdue",
+            "--ledger",
+            &e.p("ledger"),
+            "--as-of",
+            "2026-06-01",
+        ],
     );
     assert_eq!(code, Some(0), "{out}");
 
@@ -558,12 +605,21 @@ fn show_render_register_and_tampered_ledger() {
     assert!(text.ends_with("\r\n"));
     let rows: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert_eq!(rows.len(), 3, "{text}");
-    assert!(rows[1].contains(&id1) && rows[1].contains("SN-AAA-1"), "{text}");
+    assert!(
+        rows[1].contains(&id1) && rows[1].contains("SN-AAA-1"),
+        "{text}"
+    );
     assert!(rows[2].contains(&id2), "{text}");
-    assert!(rows[1].contains("RC-2026-77"), "the receipt is in the register: {text}");
+    assert!(
+        rows[1].contains("RC-2026-77"),
+        "the receipt is in the register: {text}"
+    );
 
     // The intact ledger verifies; one changed byte in an entry does not.
-    let lv = e.ok("x.db", &["ledger", "verify", &e.p("ledger"), "--keys", &keys]);
+    let lv = e.ok(
+        "x.db",
+        &["ledger", "verify", &e.p("ledger"), "--keys", &keys],
+    );
     assert!(lv.contains("3 entries"), "{lv}");
     let entries = e.d.join("ledger/entries.jsonl");
     let orig = std::fs::read(&entries).unwrap();
@@ -594,9 +650,18 @@ fn show_render_register_and_tampered_ledger() {
         ],
     );
     assert_ne!(code, Some(0));
-    e.ok("x.db", &["cert", "verify", &e.p("c1.kcert.json"), "--keys", &keys]);
+    e.ok(
+        "x.db",
+        &["cert", "verify", &e.p("c1.kcert.json"), "--keys", &keys],
+    );
     // A deleted last entry (truncation) is detected as well.
-    let cut = orig.len() - 1 - orig[..orig.len() - 1].iter().rev().position(|b| *b == b'\n').unwrap();
+    let cut = orig.len()
+        - 1
+        - orig[..orig.len() - 1]
+            .iter()
+            .rev()
+            .position(|b| *b == b'\n')
+            .unwrap();
     std::fs::write(&entries, &orig[..cut + 1]).unwrap();
     let (code, out, _) = e.code(
         "x.db",
@@ -614,7 +679,15 @@ fn rotated_keys_old_certificates_still_verify_new_ones_name_the_new_key() {
     let old_jwks = e.p("old.jwks");
     e.ok(
         "x.db",
-        &["cert", "key", "export-public", "--keys", &keys, "--out", &old_jwks],
+        &[
+            "cert",
+            "key",
+            "export-public",
+            "--keys",
+            &keys,
+            "--out",
+            &old_jwks,
+        ],
     );
     let r = disposal_request(&e, "r.json", "SN-ROT-1", "2099-01-01");
     issue(&e, &r, &keys, &e.p("old.kcert.json"));
@@ -624,7 +697,8 @@ fn rotated_keys_old_certificates_still_verify_new_ones_name_the_new_key() {
     assert_ne!(old_kid, new_kid);
     let list = e.ok("x.db", &["cert", "key", "list", "--keys", &keys]);
     assert!(
-        list.lines().any(|l| l.starts_with(&old_kid) && l.contains("retired")),
+        list.lines()
+            .any(|l| l.starts_with(&old_kid) && l.contains("retired")),
         "{list}"
     );
     let r2 = disposal_request(&e, "r2.json", "SN-ROT-2", "2099-01-01");
@@ -632,7 +706,15 @@ fn rotated_keys_old_certificates_still_verify_new_ones_name_the_new_key() {
     let all_jwks = e.p("all.jwks");
     e.ok(
         "x.db",
-        &["cert", "key", "export-public", "--keys", &keys, "--out", &all_jwks],
+        &[
+            "cert",
+            "key",
+            "export-public",
+            "--keys",
+            &keys,
+            "--out",
+            &all_jwks,
+        ],
     );
 
     let kid_of = |cert: &str, jwks: &str| -> (Option<i32>, String) {
@@ -650,13 +732,25 @@ fn rotated_keys_old_certificates_still_verify_new_ones_name_the_new_key() {
         )
     };
     // The old certificate verifies with the old public key alone, and with the full set.
-    assert_eq!(kid_of("old.kcert.json", &old_jwks), (Some(0), old_kid.clone()));
-    assert_eq!(kid_of("old.kcert.json", &all_jwks), (Some(0), old_kid.clone()));
+    assert_eq!(
+        kid_of("old.kcert.json", &old_jwks),
+        (Some(0), old_kid.clone())
+    );
+    assert_eq!(
+        kid_of("old.kcert.json", &all_jwks),
+        (Some(0), old_kid.clone())
+    );
     // The new one names the new key, and the old key alone cannot verify it.
-    assert_eq!(kid_of("new.kcert.json", &all_jwks), (Some(0), new_kid.clone()));
+    assert_eq!(
+        kid_of("new.kcert.json", &all_jwks),
+        (Some(0), new_kid.clone())
+    );
     let (code, _) = kid_of("new.kcert.json", &old_jwks);
     assert_ne!(code, Some(0), "verified with a key that did not sign it");
     // The ledger mixes both keys and verifies with the published set.
-    let lv = e.ok("x.db", &["ledger", "verify", &e.p("ledger"), "--keys", &all_jwks]);
+    let lv = e.ok(
+        "x.db",
+        &["ledger", "verify", &e.p("ledger"), "--keys", &all_jwks],
+    );
     assert!(lv.contains("2 certificates"), "{lv}");
 }

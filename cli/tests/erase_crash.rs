@@ -36,7 +36,7 @@ fn sigkill_during_erasure_leaves_the_store_before_or_after() {
         roots: Box::new(count.clone()),
         poll: Box::new(count),
         env: Vec::new(),
-        describe: Box::new(|| String::new()),
+        describe: Box::new(String::new),
     };
     // Hundreds of kills at the default; proportionally fewer when run shorter.
     let summary = harness::kill_loop(

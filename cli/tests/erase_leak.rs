@@ -68,7 +68,11 @@ impl Run {
 }
 
 fn gcm_unwrap(kek: &[u8; 32], blob: &[u8], aad: &[u8]) -> [u8; 32] {
-    assert_eq!(blob.len(), 60, "wrapped key = nonce 12 + ciphertext 32 + tag 16");
+    assert_eq!(
+        blob.len(),
+        60,
+        "wrapped key = nonce 12 + ciphertext 32 + tag 16"
+    );
     let mut buf: [u8; 32] = blob[12..44].try_into().unwrap();
     let tag: [u8; 16] = blob[44..].try_into().unwrap();
     let nonce: [u8; 12] = blob[..12].try_into().unwrap();
@@ -99,8 +103,9 @@ fn recover(store: &Path, root_file: &Path) -> Secrets {
         roots.insert(g.parse::<u64>().unwrap(), k);
         s.roots.push(k);
     }
-    let db = rusqlite::Connection::open_with_flags(store, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .unwrap();
+    let db =
+        rusqlite::Connection::open_with_flags(store, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
     let meta = |k: &str| -> String {
         db.query_row("SELECT v FROM meta WHERE k = ?1", [k], |r| r.get(0))
             .unwrap()
@@ -111,7 +116,9 @@ fn recover(store: &Path, root_file: &Path) -> Secrets {
     let mut rows: Vec<(u32, u64, Vec<u8>)> = db
         .prepare("SELECT level, idx, wrapped FROM kek ORDER BY level DESC, idx")
         .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64, r.get(2)?)))
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get::<_, i64>(1)? as u64, r.get(2)?))
+        })
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
@@ -165,11 +172,14 @@ fn encodings(secret: &[u8]) -> Vec<Vec<u8>> {
         secret.to_vec(),
         hex.clone().into_bytes(),
         hex.to_uppercase().into_bytes(),
-        hex[..hex.len() / 2].as_bytes().to_vec(),
+        hex.as_bytes()[..hex.len() / 2].to_vec(),
         b64.encode(secret).trim_end_matches('=').as_bytes().to_vec(),
         b64u.encode(secret).into_bytes(),
         // Rust's Debug of a byte array: "[1, 2, 3, …" (first 8 bytes suffice).
-        format!("{:?}", &secret[..8]).trim_end_matches(']').as_bytes().to_vec(),
+        format!("{:?}", &secret[..8])
+            .trim_end_matches(']')
+            .as_bytes()
+            .to_vec(),
     ]
 }
 
@@ -215,16 +225,39 @@ fn no_key_material_in_any_output_report_or_the_store() {
     }
     // 18 keys: a tree of height 2 (slots of 16 under each level-1 KEK).
     let fillers: Vec<String> = (3..=18).map(|i| format!("L-{i}")).collect();
-    for l in ["L-1", "L-2"].into_iter().chain(fillers.iter().map(String::as_str)) {
+    for l in ["L-1", "L-2"]
+        .into_iter()
+        .chain(fillers.iter().map(String::as_str))
+    {
         r.ok(&[
-            "keys", "create", l, "--series", "s", "--owner", "o", "--class", "2",
-            "--retention-end", "2025-01-01", "--json",
+            "keys",
+            "create",
+            l,
+            "--series",
+            "s",
+            "--owner",
+            "o",
+            "--class",
+            "2",
+            "--retention-end",
+            "2025-01-01",
+            "--json",
         ]);
     }
     let plain: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
     std::fs::write(d.join("p.bin"), &plain).unwrap();
-    r.ok(&["encrypt", &r.p("p.bin"), "--key", "L-1", "--out", &r.p("one.kiy")]);
-    let (code, two) = r.run(&["encrypt", "-", "--key", "L-2", "--out", "-"], Some(&plain));
+    r.ok(&[
+        "encrypt",
+        &r.p("p.bin"),
+        "--key",
+        "L-1",
+        "--out",
+        &r.p("one.kiy"),
+    ]);
+    let (code, two) = r.run(
+        &["encrypt", "-", "--key", "L-2", "--out", "-"],
+        Some(&plain),
+    );
     assert_eq!(code, Some(0));
     r.ok(&["decrypt", &r.p("one.kiy"), "--out", &r.p("one.out")]);
     let (code, back) = r.run(&["decrypt", "-", "--out", "-"], Some(&two));
@@ -232,16 +265,29 @@ fn no_key_material_in_any_output_report_or_the_store() {
     // Failing decryptions print errors: tampered, cut, wrong magic.
     let mut bad = two.clone();
     bad[2000] ^= 1;
-    assert_eq!(r.run(&["decrypt", "-", "--out", "-"], Some(&bad)).0, Some(1));
-    assert_eq!(r.run(&["decrypt", "-", "--out", "-"], Some(&two[..5000])).0, Some(1));
-    assert_eq!(r.run(&["decrypt", "-", "--out", "-"], Some(b"not a container")).0, Some(1));
+    assert_eq!(
+        r.run(&["decrypt", "-", "--out", "-"], Some(&bad)).0,
+        Some(1)
+    );
+    assert_eq!(
+        r.run(&["decrypt", "-", "--out", "-"], Some(&two[..5000])).0,
+        Some(1)
+    );
+    assert_eq!(
+        r.run(&["decrypt", "-", "--out", "-"], Some(b"not a container"))
+            .0,
+        Some(1)
+    );
     r.ok(&["keys", "list", "--json"]);
     r.ok(&["keys", "show", "L-1", "--json"]);
     r.ok(&["keys", "officer", "list"]);
 
     // The secrets while both keys are live; the recovered data keys must open the containers.
     let before = recover(&r.store, &root_file);
-    for (label, c) in [("L-1", std::fs::read(d.join("one.kiy")).unwrap()), ("L-2", two.clone())] {
+    for (label, c) in [
+        ("L-1", std::fs::read(d.join("one.kiy")).unwrap()),
+        ("L-2", two.clone()),
+    ] {
         let key = kiyome_erase::DataKey::from_bytes(before.data_keys[label]);
         let mut rd = &c[..];
         let h = kiyome_erase::container::Header::read_from(&mut rd).unwrap();
@@ -254,22 +300,56 @@ fn no_key_material_in_any_output_report_or_the_store() {
     assert_eq!(before.roots.len(), 1);
     assert_eq!(before.data_keys.len(), 18);
 
-    r.ok(&["erase", "request", "L-1", "--officer-key", &r.p("alice.key")]);
+    r.ok(&[
+        "erase",
+        "request",
+        "L-1",
+        "--officer-key",
+        &r.p("alice.key"),
+    ]);
     r.ok(&["erase", "approve", "L-1", "--officer-key", &r.p("bob.key")]);
     let out = r.ok(&["erase", "execute", "--json"]);
     let id = String::from_utf8_lossy(&out)
         .lines()
-        .find_map(|l| l.strip_prefix("issued ").map(|s| s.split(' ').next().unwrap().to_string()))
+        .find_map(|l| {
+            l.strip_prefix("issued ")
+                .map(|s| s.split(' ').next().unwrap().to_string())
+        })
         .expect("certificate issued");
     let cert = r.p(&format!("certificates/{id}.kcert.json"));
     r.ok(&["cert", "show", &cert, "--keys", &r.p("cert-keys")]);
     r.ok(&["cert", "show", &cert, "--keys", &r.p("cert-keys"), "--json"]);
-    r.ok(&["cert", "render", &cert, "--keys", &r.p("cert-keys"), "--pdf", &r.p("c.pdf")]);
-    r.ok(&["ledger", "verify", &r.p("ledger"), "--keys", &r.p("cert-keys"), "--json"]);
-    r.ok(&["cert", "export", "--ledger", &r.p("ledger"), "--csv", &r.p("reg.csv")]);
+    r.ok(&[
+        "cert",
+        "render",
+        &cert,
+        "--keys",
+        &r.p("cert-keys"),
+        "--pdf",
+        &r.p("c.pdf"),
+    ]);
+    r.ok(&[
+        "ledger",
+        "verify",
+        &r.p("ledger"),
+        "--keys",
+        &r.p("cert-keys"),
+        "--json",
+    ]);
+    r.ok(&[
+        "cert",
+        "export",
+        "--ledger",
+        &r.p("ledger"),
+        "--csv",
+        &r.p("reg.csv"),
+    ]);
     r.ok(&["keys", "show", "L-1", "--json"]);
     r.ok(&["erase", "status", "--json"]);
-    assert_eq!(r.run(&["decrypt", &r.p("one.kiy"), "--out", "-"], None).0, Some(1));
+    assert_eq!(
+        r.run(&["decrypt", &r.p("one.kiy"), "--out", "-"], None).0,
+        Some(1)
+    );
     let after = recover(&r.store, &root_file);
     assert!(!after.data_keys.contains_key("L-1"), "erased key gone");
     assert_eq!(after.data_keys["L-2"], before.data_keys["L-2"]);
@@ -295,8 +375,14 @@ fn no_key_material_in_any_output_report_or_the_store() {
     secrets.push(("officer bob seed".into(), seed_of("bob.key")));
     let mut ring = Vec::new();
     files(&d.join("cert-keys"), &mut ring);
-    for f in ring.iter().filter(|p| p.extension().is_some_and(|e| e == "ed25519")) {
-        secrets.push((format!("signing seed {}", f.display()), std::fs::read(f).unwrap()));
+    for f in ring
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "ed25519"))
+    {
+        secrets.push((
+            format!("signing seed {}", f.display()),
+            std::fs::read(f).unwrap(),
+        ));
     }
     let wrapped: Vec<(String, Vec<u8>)> = before
         .wrapped
@@ -313,9 +399,8 @@ fn no_key_material_in_any_output_report_or_the_store() {
     let mut store_files = Vec::new();
     for f in all {
         let name = f.display().to_string();
-        let holds_secret = f == root_file
-            || name.ends_with(".key")
-            || f.starts_with(d.join("cert-keys"));
+        let holds_secret =
+            f == root_file || name.ends_with(".key") || f.starts_with(d.join("cert-keys"));
         if holds_secret {
             continue;
         }
@@ -332,7 +417,9 @@ fn no_key_material_in_any_output_report_or_the_store() {
     assert!(store_files.iter().any(|(n, _)| n.ends_with("keys.db")));
 
     // One pass over each place, looking every 8-byte window up among the needles' prefixes.
-    let scan = |needles: &[(String, Vec<u8>)], places: &[(String, Vec<u8>)], leaks: &mut Vec<String>| {
+    let scan = |needles: &[(String, Vec<u8>)],
+                places: &[(String, Vec<u8>)],
+                leaks: &mut Vec<String>| {
         let mut index: std::collections::HashMap<&[u8], Vec<(&str, &[u8])>> = Default::default();
         for (what, secret) in needles {
             for enc in encodings(secret) {
@@ -352,7 +439,10 @@ fn no_key_material_in_any_output_report_or_the_store() {
     };
     // Control: the scan does find a secret planted in an output, in each form.
     for enc in encodings(&before.data_keys["L-2"]) {
-        let planted = [("planted".to_string(), [b"..".as_slice(), &enc, b".."].concat())];
+        let planted = [(
+            "planted".to_string(),
+            [b"..".as_slice(), &enc, b".."].concat(),
+        )];
         let mut found = Vec::new();
         scan(&secrets, &planted, &mut found);
         assert!(!found.is_empty(), "the scan misses {enc:?}");
@@ -364,7 +454,11 @@ fn no_key_material_in_any_output_report_or_the_store() {
     scan(&secrets, &store_files, &mut leaks);
     leaks.sort();
     leaks.dedup();
-    assert!(leaks.is_empty(), "key material leaked:\n{}", leaks.join("\n"));
+    assert!(
+        leaks.is_empty(),
+        "key material leaked:\n{}",
+        leaks.join("\n")
+    );
     // The scan itself finds what it looks for: the live wrapped keys are in the store ...
     assert!(
         after

@@ -36,14 +36,15 @@ fn wait_rusage(child: &Child) -> (i64, bool) {
 /// The largest `VmHWM` seen in /proc/<pid>/status until `stop` (KiB).
 fn sample_hwm(pid: u32, stop: Arc<AtomicBool>, max: Arc<AtomicU64>) {
     while !stop.load(Ordering::Relaxed) {
-        if let Ok(s) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
-            if let Some(kib) = s
-                .lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            {
-                max.fetch_max(kib, Ordering::Relaxed);
-            }
+        let kib = std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("VmHWM:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            });
+        if let Some(kib) = kib {
+            max.fetch_max(kib, Ordering::Relaxed);
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -178,10 +179,16 @@ fn four_gib_stream_through_pipes_in_constant_memory() {
     assert!(enc_ok, "encrypt failed: {enc_err}");
     assert!(dec_ok, "decrypt failed: {dec_err}");
     assert_eq!(got, total, "bytes out");
-    assert_eq!(out_hash, in_hash, "SHA-256 of the output differs from the input's");
+    assert_eq!(
+        out_hash, in_hash,
+        "SHA-256 of the output differs from the input's"
+    );
     for (what, rss, hwm) in [("encrypt", enc_rss, &hwm[0]), ("decrypt", dec_rss, &hwm[1])] {
         let hwm = hwm.load(Ordering::Relaxed) as i64;
-        assert!(rss > 0 && rss < LIMIT_KIB, "{what}: peak RSS {rss} KiB ≥ 64 MiB");
+        assert!(
+            rss > 0 && rss < LIMIT_KIB,
+            "{what}: peak RSS {rss} KiB ≥ 64 MiB"
+        );
         // The sampled high-water mark is a second reading of the same counter (it can differ
         // from ru_maxrss by a few pages); it must be under the limit too and must have been seen.
         assert!(hwm > 0 && hwm < LIMIT_KIB, "{what}: VmHWM {hwm} KiB");

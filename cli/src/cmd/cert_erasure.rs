@@ -159,16 +159,17 @@ pub fn certify(
             continue;
         }
         let id = new_certificate_id()?;
-        let result = kiyome_cert::erasure::certificate(ev, &s.profile, id.clone(), Timestamp::now())
-            .map_err(anyhow::Error::from)
-            .and_then(|c| {
-                issue_and_record(
-                    c,
-                    &ring,
-                    &s.ledger,
-                    &s.cert_dir.join(format!("{id}.kcert.json")),
-                )
-            });
+        let result =
+            kiyome_cert::erasure::certificate(ev, &s.profile, id.clone(), Timestamp::now())
+                .map_err(anyhow::Error::from)
+                .and_then(|c| {
+                    issue_and_record(
+                        c,
+                        &ring,
+                        &s.ledger,
+                        &s.cert_dir.join(format!("{id}.kcert.json")),
+                    )
+                });
         match result {
             Ok(line) => {
                 println!("{line}");

@@ -124,6 +124,7 @@ fn median(v: &mut [Duration]) -> Duration {
 
 /// Runs the loop: `iters` runs on a store of `n_keys` keys, made with `store` (already holding
 /// officers "a" and "b"). Returns a summary line.
+#[allow(clippy::too_many_arguments)] // a test driver: each argument is one knob of the loop
 pub fn kill_loop(
     db: &Path,
     mut store: Store,

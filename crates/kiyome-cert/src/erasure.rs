@@ -68,7 +68,10 @@ pub fn certificate(
         let Some(sha256) = c.file_sha256.clone() else {
             return Err(Error::Rules(vec![Violation {
                 code: "rule.containers",
-                ja: format!("コンテナ {} のファイルハッシュが記録されていません", c.header_sha256),
+                ja: format!(
+                    "コンテナ {} のファイルハッシュが記録されていません",
+                    c.header_sha256
+                ),
                 en: format!(
                     "the file hash of container {} was not recorded (encrypted by an older build)",
                     c.header_sha256

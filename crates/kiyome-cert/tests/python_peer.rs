@@ -202,7 +202,11 @@ fn python_verifier_checks_consistency_proofs_and_head_timestamps() {
         let (ok, out) = run_py(&py, &jwks, &write("bad.json", &doc(4, 10, bad)));
         assert!(!ok, "altered proof hash {i} accepted: {out}");
     }
-    let (ok, _) = run_py(&py, &jwks, &write("short.json", &doc(4, 10, good[1..].to_vec())));
+    let (ok, _) = run_py(
+        &py,
+        &jwks,
+        &write("short.json", &doc(4, 10, good[1..].to_vec())),
+    );
     assert!(!ok, "a shortened proof was accepted");
     let (ok, _) = run_py(&py, &jwks, &write("swap.json", &doc(10, 4, good.clone())));
     assert!(!ok, "swapped heads were accepted");
@@ -212,7 +216,10 @@ fn python_verifier_checks_consistency_proofs_and_head_timestamps() {
     // A head signed with an earlier time than the one before it: both verifiers refuse.
     let dir2 = tmp.path().join("backwards");
     let mut l2 = Ledger::create(&dir2).unwrap();
-    for (i, t) in ["2026-11-22T10:00:00Z", "2026-11-22T09:00:00Z"].iter().enumerate() {
+    for (i, t) in ["2026-11-22T10:00:00Z", "2026-11-22T09:00:00Z"]
+        .iter()
+        .enumerate()
+    {
         let mut c = common::disposal();
         c.certificate_id = format!("KYC-BACK-{i}");
         let signed = issue::sign(issue::validate(c).unwrap().validated(), &key).unwrap();
@@ -221,11 +228,7 @@ fn python_verifier_checks_consistency_proofs_and_head_timestamps() {
             .unwrap();
     }
     drop(l2); // release the ledger lock before verifying
-    let (ok, out) = run_py(
-        &py,
-        &jwks,
-        &["--ledger".into(), dir2.display().to_string()],
-    );
+    let (ok, out) = run_py(&py, &jwks, &["--ledger".into(), dir2.display().to_string()]);
     assert!(!ok && out.contains("timestamps go back"), "{out}");
     let mut keys = kiyome_cert::jws::PublicKeys::default();
     keys.insert(&key.public()).unwrap();

@@ -294,7 +294,11 @@ fn independent_python_implementation_agrees() {
             hex::encode(seal(n)),
             "vector {name}: Python and Rust differ"
         );
-        assert_eq!(field(&format!("open {name}: ")), "ok", "Python opens {name}");
+        assert_eq!(
+            field(&format!("open {name}: ")),
+            "ok",
+            "Python opens {name}"
+        );
     }
     let rust: std::collections::BTreeMap<&str, Vec<u8>> = failure_cases()
         .into_iter()
