@@ -10,17 +10,27 @@
 # (cpufeatures), so no RUSTFLAGS=-C target-cpu=native is needed; the release profile is used.
 #
 # Usage: scripts/bench-erase.sh [WORKDIR]   (needs ~8 GiB free for the 10^6-key store and files)
-# Env: BENCH_SIZES="1000 100000 1000000", BENCH_GIB=1, STREAM_GIB=4, SKIP_STREAM=1, SKIP_LATENCY=1
+# Env: BENCH_SIZES="1000 100000 1000000", BENCH_GIB=1, STREAM_GIB=4, SKIP_STREAM=1, SKIP_LATENCY=1;
+#      for a quick look on tiny sizes: BENCH_MIB / STREAM_MIB (override the GiB sizes) and
+#      KIYOME_BENCH_PROFILE=debug (test-profile build; figures meaningless, plumbing checked).
+# The 4 GiB stream check is also an automated test: cli/tests/erase_stream.rs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=${1:-$(mktemp -d /tmp/kiyome-bench.XXXXXX)}
 mkdir -p "$WORK"
 SIZES=${BENCH_SIZES:-"1000 100000 1000000"}
-GIB=${BENCH_GIB:-1}
-STREAM_GIB=${STREAM_GIB:-4}
+MIB=${BENCH_MIB:-$(( ${BENCH_GIB:-1} * 1024 ))}
+STREAM_MIB=${STREAM_MIB:-$(( ${STREAM_GIB:-4} * 1024 ))}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
-cargo build --release -q -p kiyome -p kiyome-benches --bin kiyome --bin kiyome-erase-bench
-BIN=$CARGO_TARGET_DIR/release
+PROFILE=${KIYOME_BENCH_PROFILE:-release}
+if [ "$PROFILE" = release ]; then
+  cargo build --release -q -p kiyome -p kiyome-benches --bin kiyome --bin kiyome-erase-bench
+  BIN=$CARGO_TARGET_DIR/release
+else
+  cargo build -q -p kiyome -p kiyome-benches --bin kiyome --bin kiyome-erase-bench
+  BIN=$CARGO_TARGET_DIR/debug
+  echo "NOTE: $PROFILE build: a plumbing check, not a measurement"
+fi
 K=$BIN/kiyome
 export KIYOME_STORE=$WORK/keys.db
 rm -f "$WORK"/keys.db "$WORK"/keys.db.root
@@ -41,16 +51,16 @@ best() {
   done
   echo "$bw $bc"
 }
-mibs() { echo "scale=0; $GIB * 1024 / ($1 + 0.001)" | bc -l; }
+mibs() { echo "scale=0; $MIB / ($1 + 0.001)" | bc -l; }
 row() { # label "WALL CPU"
   local w c; read -r w c <<<"$2"
   printf '%-40s %6s MiB/s wall  %6s MiB/s per CPU second\n' "$1" "$(mibs "$w")" "$(mibs "$c")"
 }
 ratio() { echo "scale=2; $1 / $2" | bc -l; }
 
-echo "== throughput on a ${GIB} GiB file (page cache; best of 3); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== throughput on a ${MIB} MiB file (page cache; best of 3); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 IN=$WORK/plain.bin
-[ -s "$IN" ] || head -c $((GIB << 30)) /dev/urandom > "$IN"
+[ "$(stat -c %s "$IN" 2>/dev/null || echo 0)" -eq $((MIB << 20)) ] || head -c $((MIB << 20)) /dev/urandom > "$IN"
 age-keygen -o "$WORK/age.key" 2>/dev/null || true
 RECIP=$(grep -o 'age1[0-9a-z]*' "$WORK/age.key" | head -1)
 $K encrypt "$IN" --key bench --out "$WORK/c.kiy" 2>/dev/null  # warm, and the input of decrypt
@@ -75,16 +85,16 @@ echo "ratio kiyome/age, wall: encrypt $(ratio "$aew" "$tew")x, decrypt $(ratio "
 echo "share of openssl, per CPU second: encrypt $(echo "scale=0; 100 * $(mibs "$tec") / $OSSL_MIBS" | bc -l)%, decrypt $(echo "scale=0; 100 * $(mibs "$tdc") / $OSSL_MIBS" | bc -l)% (target >= 50%)"
 
 if [ -z "${SKIP_STREAM:-}" ]; then
-  echo "== ${STREAM_GIB} GiB stream through pipes: peak RSS"
+  echo "== ${STREAM_MIB} MiB stream through pipes: peak RSS"
   start=$(date +%s.%N)
-  out=$(head -c $((STREAM_GIB << 30)) /dev/zero \
+  out=$(head -c $((STREAM_MIB << 20)) /dev/zero \
     | /usr/bin/time -f %M -o "$WORK/rss-enc" $K encrypt - --key bench --out - 2>/dev/null \
     | /usr/bin/time -f %M -o "$WORK/rss-dec" $K decrypt - --out - 2>/dev/null \
     | wc -c)
   end=$(date +%s.%N)
   re=$(tail -1 "$WORK/rss-enc"); rd=$(tail -1 "$WORK/rss-dec")
-  echo "bytes out: $out (expected $((STREAM_GIB << 30))); $(echo "scale=1; $end - $start" | bc -l) s; peak RSS encrypt ${re} KiB, decrypt ${rd} KiB (limit 65536 KiB)"
-  [ "$out" -eq $((STREAM_GIB << 30)) ] && [ "$re" -lt 65536 ] && [ "$rd" -lt 65536 ] || { echo "STREAM CHECK FAILED"; exit 1; }
+  echo "bytes out: $out (expected $((STREAM_MIB << 20))); $(echo "scale=1; $end - $start" | bc -l) s; peak RSS encrypt ${re} KiB, decrypt ${rd} KiB (limit 65536 KiB)"
+  [ "$out" -eq $((STREAM_MIB << 20)) ] && [ "$re" -lt 65536 ] && [ "$rd" -lt 65536 ] || { echo "STREAM CHECK FAILED"; exit 1; }
 fi
 
 if [ -z "${SKIP_LATENCY:-}" ]; then

@@ -14,9 +14,15 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
+#[path = "cert_erasure.rs"]
+pub mod erasure;
+
 /// Arguments of `kiyome cert`.
 #[derive(clap::Args)]
 pub struct Args {
+    /// The key store (for `issue --from-erasure`, `issue --pending` and `pending`).
+    #[command(flatten)]
+    store: crate::cmd::keys::StoreArg,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -32,25 +38,46 @@ enum Cmd {
         #[arg(long)]
         crypto_erase: bool,
     },
-    /// Validate, sign and record a certificate from a request file (JSON).
+    /// Validate, sign and record a certificate from a request file (JSON), or, with
+    /// `--from-erasure KEY` / `--pending`, from the evidence of crypto-erasures in the key store.
     Issue {
         /// The request (see `kiyome cert template`).
-        request: PathBuf,
-        /// Key ring directory.
+        #[arg(required_unless_present_any = ["from_erasure", "pending"])]
+        request: Option<PathBuf>,
+        /// Certify the completed erasure of this key (label or id) from the store's evidence,
+        /// e.g. one executed without certification or completed by crash recovery.
+        #[arg(long, conflicts_with_all = ["request", "pending", "out", "evidence"])]
+        from_erasure: Option<String>,
+        /// Certify every erasure awaiting a certificate (see `kiyome cert pending`).
+        #[arg(long, conflicts_with_all = ["request", "out", "evidence"])]
+        pending: bool,
+        /// Profile for erasure certificates (default: the one recorded by `kiyome erase init`).
         #[arg(long)]
-        keys: PathBuf,
-        /// Ledger directory (created if missing).
-        #[arg(long)]
-        ledger: PathBuf,
+        profile: Option<PathBuf>,
+        /// Key ring directory (erasures: default from `kiyome erase init`).
+        #[arg(long, required_unless_present_any = ["from_erasure", "pending"])]
+        keys: Option<PathBuf>,
+        /// Ledger directory, created if missing (erasures: default from `kiyome erase init`).
+        #[arg(long, required_unless_present_any = ["from_erasure", "pending"])]
+        ledger: Option<PathBuf>,
         /// Where to write the certificate file.
+        #[arg(long, required_unless_present_any = ["from_erasure", "pending"])]
+        out: Option<PathBuf>,
+        /// Directory for erasure certificate files (default from `kiyome erase init`).
         #[arg(long)]
-        out: PathBuf,
+        cert_dir: Option<PathBuf>,
         /// Photo or document to keep as evidence (repeatable).
         #[arg(long)]
         evidence: Vec<PathBuf>,
         /// Evidence store directory (default: LEDGER/evidence).
         #[arg(long)]
         evidence_store: Option<PathBuf>,
+    },
+    /// Crypto-erasures completed without a certificate (pending certification).
+    Pending {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
     },
     /// Verify a certificate offline with the organisation's public keys.
     Verify(ReadArgs),
@@ -191,13 +218,49 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             Ok(Outcome::Clean)
         }
         Cmd::Issue {
+            from_erasure,
+            pending,
+            profile,
+            keys,
+            ledger,
+            cert_dir,
+            ..
+        } if from_erasure.is_some() || pending => {
+            let mut store = args.store.open()?;
+            let stored = erasure::Settings::of(&store)?;
+            let settings = erasure::Settings {
+                profile: match (&profile, &stored) {
+                    (Some(p), _) => erasure::read_profile(p)?,
+                    (None, Some(s)) => s.profile.clone(),
+                    (None, None) => bail!(
+                        "no certificate profile: pass --profile FILE or record one with `kiyome erase init`"
+                    ),
+                },
+                cert_keys: pick(keys, stored.as_ref().map(|s| &s.cert_keys), "--keys")?,
+                ledger: pick(ledger, stored.as_ref().map(|s| &s.ledger), "--ledger")?,
+                cert_dir: pick(cert_dir, stored.as_ref().map(|s| &s.cert_dir), "--cert-dir")?,
+            };
+            let todo = erasure::select(&store, from_erasure.as_deref())?;
+            if todo.is_empty() {
+                eprintln!("no erasure awaits a certificate");
+                return Ok(Outcome::Clean);
+            }
+            let ok = erasure::certify(&settings, &mut store, &todo)?;
+            Ok(if ok { Outcome::Clean } else { Outcome::Flagged })
+        }
+        Cmd::Issue {
             request,
             keys,
             ledger,
             out,
             evidence,
             evidence_store,
+            ..
         } => {
+            let (Some(request), Some(keys), Some(ledger), Some(out)) = (request, keys, ledger, out)
+            else {
+                bail!("cert issue needs REQUEST --keys --ledger --out (or --from-erasure KEY)")
+            };
             let store = evidence_store.unwrap_or_else(|| ledger.join("evidence"));
             let mut req: Value = serde_json::from_slice(
                 &std::fs::read(&request)
@@ -216,6 +279,15 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             let signed = issue_and_record(cert, &ring, &ledger, &out)?;
             println!("{signed}");
             Ok(Outcome::Clean)
+        }
+        Cmd::Pending { json } => {
+            let list = args.store.open()?.pending_certification()?;
+            erasure::print_pending(&list, json)?;
+            Ok(if list.is_empty() {
+                Outcome::Clean
+            } else {
+                Outcome::Flagged
+            })
         }
         Cmd::Verify(r) => {
             let vb = read_verified(&r)?;
@@ -407,14 +479,7 @@ pub fn complete_request(mut req: Value) -> anyhow::Result<Certificate> {
     obj.insert("format".into(), json!(kiyome_cert::model::FORMAT));
     obj.insert("issued_at".into(), json!(now));
     if !obj.contains_key("certificate_id") {
-        let mut r = [0u8; 4];
-        getrandom::fill(&mut r).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-        let id = format!(
-            "KYC-{}-{}",
-            register::jst_date(now).format("%Y%m%d"),
-            hex::encode(r)
-        );
-        obj.insert("certificate_id".into(), json!(id));
+        obj.insert("certificate_id".into(), json!(new_certificate_id()?));
     }
     if !obj.contains_key("record_kind") {
         let k = if obj.contains_key("crypto_erase") {
@@ -435,6 +500,24 @@ pub fn complete_request(mut req: Value) -> anyhow::Result<Certificate> {
         .context("the request does not match the certificate model (see `kiyome cert template`)")
 }
 
+/// A fresh certificate id, `KYC-<JST date>-<8 random hex digits>`.
+pub fn new_certificate_id() -> anyhow::Result<String> {
+    let mut r = [0u8; 4];
+    getrandom::fill(&mut r).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(format!(
+        "KYC-{}-{}",
+        register::jst_date(Timestamp::now()).format("%Y%m%d"),
+        hex::encode(r)
+    ))
+}
+
+/// An explicit option, else the store's setting, else an error naming the option.
+fn pick(explicit: Option<PathBuf>, stored: Option<&PathBuf>, opt: &str) -> anyhow::Result<PathBuf> {
+    explicit.or_else(|| stored.cloned()).with_context(|| {
+        format!("pass {opt} or record the certification settings with `kiyome erase init`")
+    })
+}
+
 /// Validates, signs, appends to the ledger and writes the certificate file. Returns a
 /// one-line summary. Used by `cert issue` and by `erase execute`.
 pub fn issue_and_record(
@@ -446,11 +529,7 @@ pub fn issue_and_record(
     let outcome = issue::validate(cert)?;
     let key = ring.active()?;
     let signed = issue::sign(outcome.validated(), &key)?;
-    let mut l = if ledger.join("ledger.json").exists() {
-        Ledger::open(ledger)?
-    } else {
-        Ledger::create(ledger)?
-    };
+    let mut l = erasure::open_or_create(ledger)?;
     let jws = signed.jws.clone();
     let appended = l.append(
         |seq| Entry::Certificate { seq, jws },
@@ -586,85 +665,4 @@ fn template(crypto: bool) -> Value {
         }
     }
     v
-}
-
-/// Options of `kiyome erase execute` that issue certificates for the erasures it executes.
-#[derive(clap::Args)]
-pub struct CertifyArgs {
-    /// Issue a crypto-erase certificate for each verified erasure, with this profile (JSON:
-    /// issuer, performer, validator, witness; see docs/certificate-format.md).
-    #[arg(long, requires_all = ["cert_keys", "ledger", "cert_dir"])]
-    certify: Option<PathBuf>,
-    /// Certificate signing key ring.
-    #[arg(long)]
-    cert_keys: Option<PathBuf>,
-    /// Ledger directory (created if missing); key lifecycle events are appended too.
-    #[arg(long)]
-    ledger: Option<PathBuf>,
-    /// Directory for the certificate files (`<certificate id>.kcert.json`).
-    #[arg(long)]
-    cert_dir: Option<PathBuf>,
-}
-
-/// Issues certificates for executed erasures and logs the store's new key events; records
-/// each certificate id in the store. Returns false when a certificate could not be issued.
-pub fn certify_erasures(
-    a: &CertifyArgs,
-    store: &mut kiyome_erase::Store,
-    evidence: &[kiyome_erase::ErasureEvidence],
-) -> anyhow::Result<bool> {
-    let (Some(profile), Some(keys), Some(ledger), Some(dir)) =
-        (&a.certify, &a.cert_keys, &a.ledger, &a.cert_dir)
-    else {
-        return Ok(true);
-    };
-    let profile: kiyome_cert::erasure::Profile = serde_json::from_slice(
-        &std::fs::read(profile).with_context(|| format!("cannot read {}", profile.display()))?,
-    )
-    .context("certificate profile")?;
-    let ring = KeyRing::open(keys)?;
-    let mut ok = true;
-    for ev in evidence {
-        let now = Timestamp::now();
-        let mut r = [0u8; 4];
-        getrandom::fill(&mut r).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-        let id = format!(
-            "KYC-{}-{}",
-            register::jst_date(now).format("%Y%m%d"),
-            hex::encode(r)
-        );
-        let result = kiyome_cert::erasure::certificate(ev, &profile, id.clone(), now)
-            .map_err(anyhow::Error::from)
-            .and_then(|c| {
-                issue_and_record(c, &ring, ledger, &dir.join(format!("{id}.kcert.json")))
-            });
-        match result {
-            Ok(line) => {
-                println!("{line}");
-                store.set_certificate_id(&ev.key_id, &id)?;
-            }
-            Err(e) => {
-                ok = false;
-                eprintln!("no certificate for {} ({}): {e:#}", ev.label, ev.key_id);
-            }
-        }
-    }
-    let mut l = if ledger.join("ledger.json").exists() {
-        Ledger::open(ledger)?
-    } else {
-        Ledger::create(ledger)?
-    };
-    let store_id = store.store_id();
-    let since = kiyome_cert::erasure::last_store_seq(&l, &store_id);
-    let key = ring.active()?;
-    let events = store.events_since(i64::try_from(since).unwrap_or(i64::MAX))?;
-    for e in &events {
-        let event = kiyome_cert::erasure::key_event(&store_id, e)?;
-        l.append(|seq| Entry::KeyEvent { seq, event }, &key, Timestamp::now())?;
-    }
-    eprintln!(
-        "{} key lifecycle event(s) appended to the ledger",
-        events.len()
-    );
-    Ok(ok)
 }

@@ -1,9 +1,11 @@
-//! `kiyome erase request|approve|cancel|execute|status`: dual-control crypto-erase.
+//! `kiyome erase init|config|request|approve|cancel|execute|status`: dual-control crypto-erase
+//! and its automatic certification.
 
 use crate::Outcome;
+use crate::cmd::cert::erasure::{CertifyArgs, Settings};
 use crate::cmd::keys::{StoreArg, officer_key};
 use clap::Subcommand;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Arguments of `kiyome erase`.
 #[derive(clap::Args)]
@@ -16,6 +18,27 @@ pub struct Args {
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// Record once how this store's erasures are certified: from then on `erase execute`
+    /// issues a signed certificate for every completed erasure and appends it, and the key
+    /// lifecycle events, to the ledger.
+    Init {
+        /// Certificate profile (JSON: issuer, performer, validator, witness; see
+        /// docs/certificate-format.md §8).
+        #[arg(long)]
+        profile: PathBuf,
+        /// Certificate signing key ring (default: `cert-keys` beside the store).
+        #[arg(long)]
+        cert_keys: Option<PathBuf>,
+        /// Ledger directory, created if missing (default: `ledger` beside the store).
+        #[arg(long)]
+        ledger: Option<PathBuf>,
+        /// Directory for certificate files, created if missing (default: `certificates`
+        /// beside the store).
+        #[arg(long)]
+        cert_dir: Option<PathBuf>,
+    },
+    /// Show the certification settings recorded by `erase init`.
+    Config,
     /// Request the erasure of a key (signed by the requesting officer).
     Request {
         /// Label or key id.
@@ -52,7 +75,7 @@ enum Cmd {
         #[arg(long)]
         json: bool,
         #[command(flatten)]
-        certify: crate::cmd::cert::CertifyArgs,
+        certify: CertifyArgs,
     },
     /// List erasure requests.
     Status {
@@ -66,6 +89,43 @@ enum Cmd {
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let mut store = args.store.open()?;
     match args.cmd {
+        Cmd::Init {
+            profile,
+            cert_keys,
+            ledger,
+            cert_dir,
+        } => {
+            let path = args.store.path()?;
+            let beside = |name: &str| -> PathBuf {
+                match path.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p.join(name),
+                    _ => Path::new(".").join(name),
+                }
+            };
+            let s = Settings {
+                profile: crate::cmd::cert::erasure::read_profile(&profile)?,
+                cert_keys: cert_keys.unwrap_or_else(|| beside("cert-keys")),
+                ledger: ledger.unwrap_or_else(|| beside("ledger")),
+                cert_dir: cert_dir.unwrap_or_else(|| beside("certificates")),
+            }
+            .record(&mut store)?;
+            println!(
+                "erasures of store {} are now certified automatically: keys {}, ledger {}, certificates in {}",
+                store.store_id(),
+                s.cert_keys.display(),
+                s.ledger.display(),
+                s.cert_dir.display()
+            );
+        }
+        Cmd::Config => match Settings::of(&store)? {
+            Some(s) => println!("{}", serde_json::to_string_pretty(&s)?),
+            None => {
+                eprintln!(
+                    "erasures of this store are not certified automatically (set up with `kiyome erase init`)"
+                );
+                return Ok(Outcome::Flagged);
+            }
+        },
         Cmd::Request {
             key,
             officer_key: kf,
@@ -103,9 +163,23 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             certify,
         } => {
             let out = store.execute_erasures(&keys)?;
-            // Certificates (issue 9): issued for each verified erasure, key events logged.
-            let certified =
-                crate::cmd::cert::certify_erasures(&certify, &mut store, &out.evidence)?;
+            // Certificates (issue 9): issued for every completed erasure without one, those
+            // executed now and any left pending (certification failed, or crash recovery
+            // completed the erasure), then the key lifecycle events are logged.
+            let certified = match certify.settings(&store)? {
+                Some(s) => {
+                    let pending = store.pending_certification()?;
+                    crate::cmd::cert::erasure::certify(&s, &mut store, &pending)?
+                }
+                None => {
+                    if !out.evidence.is_empty() {
+                        eprintln!(
+                            "note: no certificate issued: this store has no certification settings (kiyome erase init); certify later with `kiyome cert issue --from-erasure KEY`"
+                        );
+                    }
+                    true
+                }
+            };
             if json {
                 println!("{}", serde_json::to_string_pretty(&out.evidence)?);
             }

@@ -63,11 +63,25 @@ pub fn certificate(
     for c in &ev.containers {
         let at = ts(&c.created_at, "container created_at")?;
         first_write = Some(first_write.map_or(at, |f| f.min(at)));
-        // The engine identifies a container by the SHA-256 of its header, which binds the
-        // key id and nonce prefix; that is the hash recorded here.
+        // The id is the SHA-256 of the container's header (how the key store knows it); the
+        // hash is that of the whole container file, recorded by the engine as it wrote it.
+        let Some(sha256) = c.file_sha256.clone() else {
+            return Err(Error::Rules(vec![Violation {
+                code: "rule.containers",
+                ja: format!(
+                    "コンテナ {} のファイルハッシュが記録されていません",
+                    c.header_sha256
+                ),
+                en: format!(
+                    "the file hash of container {} was not recorded (encrypted by an older build)",
+                    c.header_sha256
+                ),
+            }]));
+        };
         containers.push(ContainerRef {
             id: c.header_sha256.clone(),
-            sha256: c.header_sha256.clone(),
+            sha256,
+            size: c.container_len,
         });
     }
     let class = profile

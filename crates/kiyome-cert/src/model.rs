@@ -422,10 +422,15 @@ pub struct Evidence {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContainerRef {
-    /// Container id.
+    /// Container id. For kiyome containers: the SHA-256 of the container's 112-byte header
+    /// (unique per container, because the header holds a random salt), lower-case hex.
     pub id: String,
-    /// SHA-256 of the container file, lower-case hex.
+    /// SHA-256 of the whole container file (header and every chunk, exactly as written),
+    /// lower-case hex: `sha256sum FILE` of the container reproduces it.
     pub sha256: String,
+    /// Length of the container file in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
 }
 
 /// Cryptographic-erase details; mirrors the erase engine's `ErasureEvidence`.

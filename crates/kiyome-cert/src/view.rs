@@ -167,7 +167,10 @@ pub fn sections(c: &Certificate) -> Vec<Section> {
         for x in &k.containers {
             r.push((
                 "対象コンテナ / Container",
-                format!("{} sha256:{}", x.id, x.sha256),
+                match x.size {
+                    Some(n) => format!("id {} file sha256:{} ({n} bytes)", x.id, x.sha256),
+                    None => format!("id {} file sha256:{}", x.id, x.sha256),
+                },
             ));
         }
         r.push(("申請者 / Requester", k.requester.clone()));

@@ -42,6 +42,10 @@ fn evidence() -> ErasureEvidence {
                 .into(),
             created_at: "2020-04-01T00:05:00Z".into(),
             plaintext_len: 15,
+            file_sha256: Some(
+                "5d1be7e9dda1ee8896be5b7e34a85ee16452a7b4b2da4f3c3d2a3f9e9d4b2a10".into(),
+            ),
+            container_len: Some(143),
         }],
         requester: officer("alice"),
         approver: officer("bob"),
@@ -72,6 +76,15 @@ fn verified_erasure_becomes_a_crypto_erase_certificate() {
     assert_eq!(k.key_created_at.to_string(), "2020-04-01T00:00:00Z");
     assert_eq!(k.data_first_written_at, k.key_first_use_at);
     assert_eq!(k.approval_signatures.len(), 2);
+    // The container is named by its header hash and described by the hash of its whole file.
+    let ev = evidence();
+    assert_eq!(k.containers[0].id, ev.containers[0].header_sha256);
+    assert_eq!(
+        Some(&k.containers[0].sha256),
+        ev.containers[0].file_sha256.as_ref()
+    );
+    assert_ne!(k.containers[0].id, k.containers[0].sha256);
+    assert_eq!(k.containers[0].size, Some(143));
     assert_eq!(c.disposal_class, DisposalClass::Class2);
     assert!(matches!(
         issue::validate(c).unwrap(),
@@ -129,4 +142,12 @@ fn store_events_become_ledger_events() {
         (Some(12), Some("s"), "key_erased")
     );
     assert_eq!(k.details.as_deref(), Some("officer bob"));
+}
+
+#[test]
+fn a_container_without_a_recorded_file_hash_is_refused() {
+    let mut ev = evidence();
+    ev.containers[0].file_sha256 = None;
+    let err = certificate(&ev, &profile(), "KYC-1".into(), now()).unwrap_err();
+    assert!(err.to_string().contains("rule.containers"), "{err}");
 }

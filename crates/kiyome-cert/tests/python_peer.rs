@@ -116,3 +116,121 @@ fn python_verifier_accepts_vector_bundles_and_ledger_and_rejects_tampering() {
         "python verifier accepted a tampered certificate"
     );
 }
+
+fn run_py(py: &PathBuf, jwks: &std::path::Path, args: &[String]) -> (bool, String) {
+    let out = Command::new(py)
+        .arg(script())
+        .arg(jwks)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+/// The Python verifier checks kiyome's RFC 9162 consistency proofs between every pair of
+/// signed tree heads of a ledger, refuses altered proofs, swapped or foreign heads, and a
+/// ledger whose head timestamps go back.
+#[test]
+fn python_verifier_checks_consistency_proofs_and_head_timestamps() {
+    let Some(py) = python() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let key = common::fixed_key();
+    let jwks = tmp.path().join("org.jwks");
+    std::fs::write(
+        &jwks,
+        serde_json::to_vec(&serde_json::json!({"keys": [key.jwk()]})).unwrap(),
+    )
+    .unwrap();
+    let dir = tmp.path().join("ledger");
+    let mut l = Ledger::create(&dir).unwrap();
+    let n = 11u64;
+    for i in 0..n {
+        let mut c = common::disposal();
+        c.certificate_id = format!("KYC-CONS-{i}");
+        let signed = issue::sign(issue::validate(c).unwrap().validated(), &key).unwrap();
+        let jws = signed.jws.clone();
+        // Strictly later heads: one minute apart.
+        let t = common::ts(&format!("2026-11-22T00:{:02}:00Z", i));
+        l.append(|seq| Entry::Certificate { seq, jws }, &key, t)
+            .unwrap();
+    }
+    let heads: Vec<String> = l.heads().iter().map(|h| h.jws.clone()).collect();
+    let doc = |old: usize, new: usize, proof: Vec<String>| -> serde_json::Value {
+        serde_json::json!({"old_head": heads[old], "new_head": heads[new], "proof": proof})
+    };
+    let proof_hex = |m: u64, k: u64| -> Vec<String> {
+        l.tree()
+            .consistency_proof(m, k)
+            .unwrap()
+            .iter()
+            .map(hex::encode)
+            .collect()
+    };
+    // Every pair of heads (head i has tree size i + 1), proofs made by kiyome.
+    let mut args = vec!["--ledger".to_string(), dir.display().to_string()];
+    let mut pairs = 0;
+    for a in 0..heads.len() {
+        for b in a..heads.len() {
+            let p = tmp.path().join(format!("cons-{a}-{b}.json"));
+            let d = doc(a, b, proof_hex(a as u64 + 1, b as u64 + 1));
+            std::fs::write(&p, serde_json::to_vec(&d).unwrap()).unwrap();
+            args.extend(["--consistency".into(), p.display().to_string()]);
+            pairs += 1;
+        }
+    }
+    let (ok, out) = run_py(&py, &jwks, &args);
+    assert!(ok, "python verifier failed: {out}");
+    assert_eq!(out.matches("OK consistency").count(), pairs, "{out}");
+    assert!(out.contains(&format!("OK ledger {n} entries")), "{out}");
+
+    // Refusals: every hash of a proof altered in turn; heads swapped; a proof for other sizes.
+    let write = |name: &str, v: &serde_json::Value| -> Vec<String> {
+        let p = tmp.path().join(name);
+        std::fs::write(&p, serde_json::to_vec(v).unwrap()).unwrap();
+        vec!["--consistency".into(), p.display().to_string()]
+    };
+    let good = proof_hex(5, 11);
+    assert!(good.len() > 1);
+    for i in 0..good.len() {
+        let mut bad = good.clone();
+        let mut b = hex::decode(&bad[i]).unwrap();
+        b[i % 32] ^= 1;
+        bad[i] = hex::encode(b);
+        let (ok, out) = run_py(&py, &jwks, &write("bad.json", &doc(4, 10, bad)));
+        assert!(!ok, "altered proof hash {i} accepted: {out}");
+    }
+    let (ok, _) = run_py(
+        &py,
+        &jwks,
+        &write("short.json", &doc(4, 10, good[1..].to_vec())),
+    );
+    assert!(!ok, "a shortened proof was accepted");
+    let (ok, _) = run_py(&py, &jwks, &write("swap.json", &doc(10, 4, good.clone())));
+    assert!(!ok, "swapped heads were accepted");
+    let (ok, _) = run_py(&py, &jwks, &write("other.json", &doc(5, 10, good.clone())));
+    assert!(!ok, "a proof for other tree sizes was accepted");
+
+    // A head signed with an earlier time than the one before it: both verifiers refuse.
+    let dir2 = tmp.path().join("backwards");
+    let mut l2 = Ledger::create(&dir2).unwrap();
+    for (i, t) in ["2026-11-22T10:00:00Z", "2026-11-22T09:00:00Z"]
+        .iter()
+        .enumerate()
+    {
+        let mut c = common::disposal();
+        c.certificate_id = format!("KYC-BACK-{i}");
+        let signed = issue::sign(issue::validate(c).unwrap().validated(), &key).unwrap();
+        let jws = signed.jws.clone();
+        l2.append(|seq| Entry::Certificate { seq, jws }, &key, common::ts(t))
+            .unwrap();
+    }
+    drop(l2); // release the ledger lock before verifying
+    let (ok, out) = run_py(&py, &jwks, &["--ledger".into(), dir2.display().to_string()]);
+    assert!(!ok && out.contains("timestamps go back"), "{out}");
+    let mut keys = kiyome_cert::jws::PublicKeys::default();
+    keys.insert(&key.public()).unwrap();
+    assert!(kiyome_cert::ledger::verify(&dir2, &keys, None).is_err());
+}

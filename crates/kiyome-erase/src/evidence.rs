@@ -21,8 +21,16 @@ pub struct OfficerSignature {
 /// A container encrypted under the erased key, as recorded at encryption time.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ContainerRef {
-    /// Container id: SHA-256 of its 112-byte header, hex.
+    /// Container id: SHA-256 of its 112-byte header, hex (unique per container because the
+    /// header holds a random salt; computable from the first 112 bytes alone).
     pub header_sha256: String,
+    /// SHA-256 of the whole container file (header and every chunk) as written, hex; `None`
+    /// for containers recorded by a build that did not hash them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_sha256: Option<String>,
+    /// Length of the container file in bytes (`None` as for `file_sha256`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_len: Option<u64>,
     /// When it was encrypted (RFC 3339 UTC).
     pub created_at: String,
     /// Plaintext length in bytes.

@@ -558,8 +558,16 @@ impl Store {
             };
             let containers = self
                 .conn
-                .prepare("SELECT header_sha256, created_at, plaintext_len FROM containers WHERE key_id = ?1 ORDER BY created_at, header_sha256")?
-                .query_map([id], |r| Ok(ContainerRef { header_sha256: r.get(0)?, created_at: r.get(1)?, plaintext_len: r.get::<_, i64>(2)? as u64 }))?
+                .prepare("SELECT header_sha256, created_at, plaintext_len, file_sha256, container_len FROM containers WHERE key_id = ?1 ORDER BY created_at, header_sha256")?
+                .query_map([id], |r| {
+                    Ok(ContainerRef {
+                        header_sha256: r.get(0)?,
+                        created_at: r.get(1)?,
+                        plaintext_len: r.get::<_, i64>(2)? as u64,
+                        file_sha256: r.get(3)?,
+                        container_len: r.get::<_, Option<i64>>(4)?.map(|n| n as u64),
+                    })
+                })?
                 .collect::<rusqlite::Result<_>>()?;
             evidence.push(ErasureEvidence {
                 erasure_id: erasure_id.into(),
@@ -638,6 +646,22 @@ impl Store {
             .optional()?;
         json.map(|j| serde_json::from_str(&j).map_err(|e| Error::Integrity(e.to_string())))
             .transpose()
+    }
+
+    /// Evidence of the erased keys that have no certificate id recorded yet (erasures executed
+    /// without certification, whose certification failed, or that crash recovery completed),
+    /// oldest erasure first.
+    pub fn pending_certification(&self) -> Result<Vec<ErasureEvidence>> {
+        let mut st = self.conn.prepare(
+            "SELECT e.json FROM evidence e JOIN keys k ON k.key_id = e.key_id
+             WHERE k.state = 'erased' AND k.certificate_id IS NULL ORDER BY k.erased_at, k.slot",
+        )?;
+        let rows: Vec<String> = st
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.iter()
+            .map(|j| serde_json::from_str(j).map_err(|e| Error::Integrity(e.to_string())))
+            .collect()
     }
 
     /// Evidence of every erased key, oldest erasure first.

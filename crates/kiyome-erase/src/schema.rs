@@ -21,8 +21,11 @@ CREATE INDEX keys_erasure ON keys(erasure_id) WHERE erasure_id IS NOT NULL;
 CREATE TABLE holds(id INTEGER PRIMARY KEY AUTOINCREMENT, key_id TEXT NOT NULL, reason TEXT NOT NULL,
   officer TEXT, placed_at TEXT NOT NULL, released_at TEXT, released_by TEXT);
 CREATE INDEX holds_key ON holds(key_id);
+-- header_sha256 identifies a container (its header alone, salt included, is unique);
+-- file_sha256 and container_len describe the whole container file as written.
 CREATE TABLE containers(header_sha256 TEXT PRIMARY KEY, key_id TEXT NOT NULL,
-  created_at TEXT NOT NULL, plaintext_len INTEGER NOT NULL);
+  created_at TEXT NOT NULL, plaintext_len INTEGER NOT NULL, file_sha256 TEXT,
+  container_len INTEGER);
 CREATE INDEX containers_key ON containers(key_id);
 CREATE TABLE officers(name TEXT PRIMARY KEY, public_key TEXT NOT NULL, created_at TEXT NOT NULL);
 CREATE TABLE requests(id INTEGER PRIMARY KEY AUTOINCREMENT, key_id TEXT NOT NULL,
@@ -39,6 +42,21 @@ CREATE TABLE evidence(key_id TEXT PRIMARY KEY, erasure_id TEXT NOT NULL, json TE
 CREATE TABLE events(seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, kind TEXT NOT NULL,
   key_id TEXT, officer TEXT, detail TEXT NOT NULL);
 ";
+
+/// Brings a store written by an earlier build of format v1 up to the current schema (columns
+/// added since are nullable, so old rows stay valid and say "unknown").
+pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let has_hash: bool = conn
+        .prepare("SELECT 1 FROM pragma_table_info('containers') WHERE name = 'file_sha256'")?
+        .exists([])?;
+    if !has_hash {
+        conn.execute_batch(
+            "ALTER TABLE containers ADD COLUMN file_sha256 TEXT;
+             ALTER TABLE containers ADD COLUMN container_len INTEGER;",
+        )?;
+    }
+    Ok(())
+}
 
 /// Connection settings, applied on every open.
 ///

@@ -272,6 +272,7 @@ impl Store {
         if get("format")? != schema::FORMAT {
             return Err(Error::Integrity("unsupported key store format".into()));
         }
+        schema::migrate(&conn)?;
         let id_hex = get("store_id")?;
         let cfg: CustodyConfig = serde_json::from_str(&get("custody")?)
             .map_err(|e| Error::Integrity(format!("custody config: {e}")))?;
@@ -550,8 +551,15 @@ impl Store {
         }
         let sealed = container::encrypt(&dk, id, chunk_size, input, out)?;
         self.conn.execute(
-            "INSERT OR IGNORE INTO containers(header_sha256, key_id, created_at, plaintext_len) VALUES (?1, ?2, ?3, ?4)",
-            params![sealed.header_sha256, k.key_id, now, sealed.plaintext_len as i64],
+            "INSERT OR IGNORE INTO containers(header_sha256, key_id, created_at, plaintext_len, file_sha256, container_len) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                sealed.header_sha256,
+                k.key_id,
+                now,
+                sealed.plaintext_len as i64,
+                sealed.container_sha256,
+                sealed.container_len as i64
+            ],
         )?;
         Ok(sealed)
     }
@@ -591,16 +599,64 @@ impl Store {
         Ok(rows)
     }
 
+    /// A setting kept in the store by its user (e.g. the CLI's certification settings), or
+    /// `None` when unset. Settings are plain text and never hold secrets.
+    pub fn setting(&self, name: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT v FROM meta WHERE k = ?1",
+                [format!("setting.{name}")],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Sets (or, with `None`, removes) a setting; the change is a lifecycle event.
+    pub fn set_setting(&mut self, name: &str, value: Option<&str>) -> Result<()> {
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(Error::Invalid(format!("bad setting name {name:?}")));
+        }
+        let _lock = self.exclusive()?;
+        let tx = self.conn.transaction()?;
+        let k = format!("setting.{name}");
+        match value {
+            Some(v) => set_meta(&tx, &k, v)?,
+            None => {
+                tx.execute("DELETE FROM meta WHERE k = ?1", [&k])?;
+            }
+        }
+        event(
+            &tx,
+            "setting_changed",
+            None,
+            None,
+            &serde_json::json!({"setting": name, "set": value.is_some()}).to_string(),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Records the certificate issued for an erased key (used by `kiyome cert`).
     pub fn set_certificate_id(&mut self, key: &str, certificate_id: &str) -> Result<()> {
         let k = self.key(key)?;
         if k.state != KeyState::Erased {
             return Err(Error::State(format!("key {} is not erased", k.label)));
         }
-        self.conn.execute(
+        let _lock = self.exclusive()?;
+        let tx = self.conn.transaction()?;
+        tx.execute(
             "UPDATE keys SET certificate_id = ?2 WHERE key_id = ?1",
             params![k.key_id, certificate_id],
         )?;
+        event(
+            &tx,
+            "certified",
+            Some(&k.key_id),
+            None,
+            &serde_json::json!({"certificate_id": certificate_id}).to_string(),
+        )?;
+        tx.commit()?;
         Ok(())
     }
 }

@@ -33,6 +33,11 @@ proptest! {
         let sealed = container::encrypt(&key, id, chunk, &mut Trickle(&data, step), &mut c).unwrap();
         prop_assert_eq!(sealed.plaintext_len, n as u64);
         prop_assert_eq!(sealed.container_len, c.len() as u64);
+        // The recorded file hash is the hash of exactly the bytes written (`sha256sum FILE`).
+        {
+            use sha2::Digest;
+            prop_assert_eq!(&sealed.container_sha256, &hex::encode(sha2::Sha256::digest(&c)));
+        }
         let chunks_written = if n == 0 { 1 } else { n.div_ceil(chunk as usize) };
         prop_assert_eq!(c.len(), container::HEADER_LEN + n + 16 * chunks_written);
         let mut r = Trickle(&c, step);

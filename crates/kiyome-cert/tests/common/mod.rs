@@ -129,6 +129,7 @@ pub fn crypto_erase() -> Certificate {
         containers: vec![ContainerRef {
             id: "c-0001".into(),
             sha256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".into(),
+            size: None,
         }],
         earlier_copies_useless_from: ts("2026-11-22T01:00:00Z"),
         requester: "山田 太郎".into(),
