@@ -313,8 +313,9 @@ impl BytePatterns {
         self.find_in(hay, binary, false)
     }
 
-    /// Like [`BytePatterns::find`]; in a font program (`font`), terms written only in ASCII
-    /// are not searched: glyph names and copyright notices hold ordinary words.
+    /// Like [`BytePatterns::find`]; in a font program or a CMap (`font`), terms written only
+    /// in ASCII are not searched: glyph names, copyright notices and PostScript resource
+    /// comments hold ordinary words.
     fn find_in(&self, hay: &[u8], binary: bool, font: bool) -> Vec<(usize, &'static str)> {
         let re = if binary { &self.long } else { &self.all };
         let Some(re) = re else { return Vec::new() };
@@ -344,6 +345,18 @@ fn is_font_program(d: &Dictionary) -> bool {
     d.has(b"Length1")
         || d.has(b"Length2")
         || matches!(d.get(b"Subtype"), Ok(Object::Name(n)) if matches!(n.as_slice(), b"Type1C" | b"CIDFontType0C" | b"OpenType"))
+}
+
+/// A CMap (ToUnicode or encoding): PostScript boilerplate (`%%DocumentNeededResources`,
+/// `/CIDSystemInfo`…) holds ordinary English words; its mappings are hex numbers.
+fn is_cmap(d: &Dictionary, bytes: &[u8]) -> bool {
+    name_is(d, b"Type", b"CMap") || raw_is_cmap(bytes)
+}
+
+/// Whether decoded stream bytes are a CMap program.
+fn raw_is_cmap(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(2048)];
+    head.starts_with(b"%!PS-Adobe-3.0 Resource-CMap") || head.windows(9).any(|w| w == b"begincmap")
 }
 
 fn is_binary_stream(d: &Dictionary) -> bool {
@@ -411,7 +424,8 @@ fn scan_objects(
             };
             let bytes: &[u8] = decoded.as_deref().unwrap_or(&s.content);
             ctx.budget.consume(bytes.len() as u64)?;
-            for (term, enc) in patterns.find_in(bytes, binary, is_font_program(&s.dict)) {
+            let structural = is_font_program(&s.dict) || is_cmap(&s.dict, bytes);
+            for (term, enc) in patterns.find_in(bytes, binary, structural) {
                 r.add(term_leak("verify.bytes", &loc, patterns, term, enc));
             }
         }

@@ -229,8 +229,24 @@ pub(super) fn check(
         if !rules {
             continue;
         }
-        for (loc, text) in &out.lines {
+        for (i, (loc, text)) in out.lines.iter().enumerate() {
             text_leaks(text, loc, "text through fonts", &terms, plan, salt, r);
+            // A term wrapped onto the next line (Japanese breaks lines anywhere, with no
+            // hyphen) is still the term to a reader.
+            if let Some((next_loc, next)) = out.lines.get(i + 1)
+                && next_loc == loc
+            {
+                let joined = format!("{text}{next}");
+                text_leaks(
+                    &joined,
+                    loc,
+                    "text through fonts, wrapped",
+                    &terms,
+                    plan,
+                    salt,
+                    r,
+                );
+            }
         }
         for (loc, font, s) in &out.strings {
             for t in decode_text_forms(s) {

@@ -1,8 +1,9 @@
 //! Covered content: live text or image pixels under an opaque filled rectangle drawn later —
 //! the black box over text that anyone can lift off, or over part of a scanned page.
 //!
-//! A glyph counts as covered when more than half of its (approximate) box lies inside the
-//! rectangle. An image counts when any pixel centre lies inside the rectangle moved in by
+//! A glyph counts as covered when the centre of its box (advance × ascent–descent, as
+//! viewers lay out text) lies inside the rectangle moved in by [`EDGE`]: at least half of
+//! it is then hidden. Glyphs of white space draw nothing and are not counted. An image counts when any pixel centre lies inside the rectangle moved in by
 //! [`EDGE`] and the pixels there are not all the same value (a box over pixels that were
 //! overwritten with one colour hides nothing; one over a photo or a scan does). Images that
 //! cannot be decoded under a box are reported too: they cannot be shown to be clean.
@@ -80,6 +81,9 @@ pub(crate) fn check(
     let mut tests = 0u64;
     let mut reported = vec![false; glyphs.len()];
     for f in fills.iter().filter(|f| f.r.area() >= MIN_FILL_AREA) {
+        let Some(inner) = f.r.shrunk(EDGE) else {
+            continue;
+        };
         let mut under = 0usize;
         let mut at: Option<R> = None;
         let mut candidates: Vec<usize> = big.clone();
@@ -105,16 +109,11 @@ pub(crate) fn check(
                 break;
             }
             let g = &glyphs[i];
-            if g.seq >= f.seq || reported[i] {
+            if g.seq >= f.seq || reported[i] || g.blank {
                 continue;
             }
-            let a = g.bbox.area();
-            if a <= 0.0 {
-                continue;
-            }
-            if let Some(x) = g.bbox.inter(&f.r)
-                && x.area() > 0.5 * a
-            {
+            let b = &g.bbox;
+            if inner.contains((b.x0 + b.x1) / 2.0, (b.y0 + b.y1) / 2.0) {
                 reported[i] = true;
                 under += 1;
                 at = Some(union(at, &g.bbox));
@@ -127,9 +126,6 @@ pub(crate) fn check(
                 at,
             });
         }
-        let Some(inner) = f.r.shrunk(EDGE) else {
-            continue;
-        };
         for img in images.iter().filter(|i| i.seq < f.seq) {
             let Some(ib) = R::mapped(0.0, 0.0, 1.0, 1.0, &img.ctm) else {
                 continue;

@@ -106,6 +106,7 @@ pub(super) fn scan(
             ctx.budget.consume(d.len() as u64)?;
         }
         let bytes = decoded.as_deref().unwrap_or(body);
+        let font = font || super::raw_is_cmap(bytes);
         for (term, enc) in patterns.find_in(bytes, binary, font) {
             r.add(super::term_leak(
                 "verify.bytes",

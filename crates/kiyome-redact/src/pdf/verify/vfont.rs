@@ -56,6 +56,13 @@ pub(crate) struct VFont {
     scale: f64,
     /// Vertical writing (a -V CMap).
     pub vertical: bool,
+    /// Ascent and descent in text space units per unit font size (FontDescriptor, else
+    /// 0.8 and -0.2), as viewers lay out text boxes.
+    pub ascent: f64,
+    pub descent: f64,
+    /// Embedded TrueType CID fonts: each code's ink box in text space units per unit font
+    /// size (None: the glyph draws nothing), from the font program's glyph outlines.
+    ink: Option<HashMap<u32, Option<[f64; 4]>>>,
 }
 
 fn hex_code(b: &[u8]) -> (u8, u32) {
@@ -90,11 +97,34 @@ impl VFont {
             default_width: 500.0,
             scale: 0.001,
             vertical: false,
+            ascent: 0.8,
+            descent: -0.2,
+            ink: None,
         };
         if f.composite {
             f.load_composite(doc, fd, max);
         } else {
             f.load_simple(doc, fd, subtype == b"Type3");
+        }
+        let desc = if f.composite {
+            match get(doc, fd, b"DescendantFonts") {
+                Object::Array(a) => a
+                    .first()
+                    .and_then(|o| dict(doc, o))
+                    .and_then(|d| dict(doc, get(doc, d, b"FontDescriptor"))),
+                _ => None,
+            }
+        } else {
+            dict(doc, get(doc, fd, b"FontDescriptor"))
+        };
+        if subtype != b"Type3"
+            && let Some(d) = desc
+            && let (Some(a), Some(dsc)) = (num_of(doc, d, b"Ascent"), num_of(doc, d, b"Descent"))
+            && a - dsc.min(0.0) >= 100.0
+            && a - dsc.min(0.0) <= 3000.0
+        {
+            f.ascent = a / 1000.0;
+            f.descent = dsc.min(0.0) / 1000.0;
         }
         if let Some(tu) = fd
             .get(b"ToUnicode")
@@ -200,6 +230,7 @@ impl VFont {
             _ => None,
         };
         if let Some(d) = desc {
+            self.ink = truetype_ink(doc, d, max);
             if let Some(w) = num_of(doc, d, b"DW") {
                 self.default_width = w;
             }
@@ -421,6 +452,12 @@ impl VFont {
         (!s.contains('\u{FFFD}')).then(|| s.into_owned())
     }
 
+    /// The ink box of a code, when the font program was read: `Some(None)` for a glyph that
+    /// draws nothing.
+    pub(crate) fn ink(&self, code: u32) -> Option<Option<[f64; 4]>> {
+        self.ink.as_ref().map(|m| m.get(&code).copied().flatten())
+    }
+
     /// The advance of a code in text space units per unit font size (horizontal) or the
     /// vertical advance (vertical writing).
     pub(crate) fn advance(&self, code: u32) -> f64 {
@@ -493,6 +530,11 @@ impl VFont {
         out
     }
 
+    /// Whether codes are CIDs (the Identity-H/V CMaps).
+    pub(crate) fn identity(&self) -> bool {
+        self.composite && self.native == Native::None && self.codespace.is_empty()
+    }
+
     /// Whether every code of this font is exactly two bytes (Identity and two-byte
     /// codespaces).
     pub(crate) fn two_byte(&self) -> bool {
@@ -503,6 +545,51 @@ impl VFont {
                 self.codespace.iter().all(|c| c.0 == 2)
             }
     }
+}
+
+/// Ink boxes of an embedded TrueType CID font (CIDFontType2 with /FontFile2), keyed by CID
+/// through /CIDToGIDMap (Identity or a stream of two-byte GIDs; §9.7.4.2).
+fn truetype_ink(
+    doc: &Document,
+    cid_font: &Dictionary,
+    max: usize,
+) -> Option<HashMap<u32, Option<[f64; 4]>>> {
+    if name(doc, cid_font, b"Subtype") != Some(b"CIDFontType2") {
+        return None;
+    }
+    let desc = dict(doc, get(doc, cid_font, b"FontDescriptor"))?;
+    let prog = stream_data(doc, desc.get(b"FontFile2").ok()?, max)?;
+    let face = ttf_parser::Face::parse(&prog, 0).ok()?;
+    let upem = f64::from(face.units_per_em()).max(1.0);
+    let n = face.number_of_glyphs();
+    let map: Option<Vec<u8>> = match cid_font.get(b"CIDToGIDMap").map(|o| resolve(doc, o)) {
+        Ok(Object::Stream(_)) => Some(stream_data(doc, cid_font.get(b"CIDToGIDMap").ok()?, max)?),
+        _ => None,
+    };
+    let mut out = HashMap::new();
+    let cids: u32 = match &map {
+        Some(m) => (m.len() / 2) as u32,
+        None => u32::from(n),
+    };
+    for cid in 0..cids.min(65_536) {
+        let gid = match &map {
+            Some(m) => u16::from_be_bytes([m[2 * cid as usize], m[2 * cid as usize + 1]]),
+            None => cid as u16,
+        };
+        if gid >= n {
+            continue;
+        }
+        let b = face.glyph_bounding_box(ttf_parser::GlyphId(gid)).map(|r| {
+            [
+                f64::from(r.x_min) / upem,
+                f64::from(r.y_min) / upem,
+                f64::from(r.x_max) / upem,
+                f64::from(r.y_max) / upem,
+            ]
+        });
+        out.insert(cid, b);
+    }
+    Some(out)
 }
 
 fn parse_w(doc: &Document, w: &[Object]) -> Vec<(u32, u32, f64)> {
@@ -686,6 +773,9 @@ mod tests {
             default_width: 1000.0,
             scale: 0.001,
             vertical: false,
+            ascent: 0.8,
+            descent: -0.2,
+            ink: None,
         };
         f.read_to_unicode(
             b"1 begincodespacerange <0000> <FFFF> endcodespacerange\n\

@@ -33,6 +33,8 @@ const MAX_PATH_POINTS: usize = 10_000;
 pub(crate) struct Glyph {
     pub bbox: R,
     pub seq: u64,
+    /// The glyph stands for white space only (it draws no ink and reads as a space).
+    pub blank: bool,
 }
 
 /// An opaque filled rectangle on the page.
@@ -136,6 +138,8 @@ pub(crate) struct Walker<'a> {
     line_codes: Vec<(usize, Vec<u8>)>,
     line_at: Option<((f64, f64), (f64, f64), f64)>,
     line_loc: String,
+    /// The glyph just recorded: (index, text rendering matrix, width, ascent, descent).
+    last_glyph: Option<(usize, M, f64, f64, f64)>,
 }
 
 fn same_line(prev: &((f64, f64), (f64, f64), f64), o: (f64, f64), size: f64) -> bool {
@@ -163,6 +167,7 @@ impl<'a> Walker<'a> {
             line_codes: Vec::new(),
             line_at: None,
             line_loc: String::new(),
+            last_glyph: None,
         }
     }
 
@@ -527,6 +532,11 @@ impl<'a> Walker<'a> {
                                     .font
                                     .and_then(|f| self.fonts.get(f))
                                     .is_some_and(|f| f.vertical);
+                                // A kern that pulls the next glyph back means the previous
+                                // one does not fill its advance (CJK punctuation squeezed).
+                                if !vertical && *n > 0.0 {
+                                    self.narrow_last(*n / 1000.0);
+                                }
                                 let t = if vertical {
                                     [1.0, 0.0, 0.0, 1.0, 0.0, d]
                                 } else {
@@ -713,6 +723,8 @@ impl<'a> Walker<'a> {
             let text = font.text(code, raw);
             let adv = font.advance(code);
             let space = font.is_space(code, len);
+            let (ascent, descent) = (font.ascent, font.descent);
+            let (identity, ink) = (font.identity(), font.ink(code));
             // Text rendering matrix (§9.4.4).
             let trm = mul(
                 &[gs.size * gs.th, 0.0, 0.0, gs.size, 0.0, gs.ts],
@@ -738,6 +750,9 @@ impl<'a> Walker<'a> {
                 self.line_loc = loc.to_string();
             }
             self.line_at = Some(cur);
+            let blank = text
+                .as_ref()
+                .is_some_and(|t| t.chars().all(char::is_whitespace));
             match text {
                 Some(t) => self.line.push_str(&t),
                 None => self.line.push('\u{FFFC}'),
@@ -746,18 +761,36 @@ impl<'a> Walker<'a> {
                 Some((_, v)) => v.extend_from_slice(raw),
                 None => self.line_codes.push((fi, raw.to_vec())),
             }
+            // A glyph that starts inside the previous one's advance on the same line (kerned
+            // or absolutely placed CJK punctuation) ends that one's box.
+            if let Some((_, ltrm, lw, _, _)) = self.last_glyph
+                && let Some(back) = super::geo::inv(&ltrm)
+            {
+                let (u, v) = pt(&back, origin.0, origin.1);
+                if !vertical && v.abs() < 0.3 && u > 0.0 && u < lw {
+                    self.narrow_last(lw - u);
+                }
+            }
+            // The glyph's ink, when the font program tells it (CID TrueType, the CID is the
+            // code for Identity CMaps), else its advance × ascent–descent.
+            let ink = if identity && !vertical { ink } else { None };
+            let blank = blank || matches!(ink, Some(None));
             if geom && self.shape_room() {
                 let w = adv.max(0.3);
-                let b = if vertical {
+                let b = if let Some(Some([x0, y0, x1, y1])) = ink {
+                    R::mapped(x0, y0, x1, y1, &trm)
+                } else if vertical {
                     R::mapped(-0.5, -1.0, 0.5, 0.0, &trm)
                 } else {
-                    R::mapped(0.0, -0.2, w, 0.8, &trm)
+                    R::mapped(0.0, descent, w, ascent, &trm)
                 };
                 if let Some(bbox) = b {
                     self.seq += 1;
+                    self.last_glyph = Some((self.out.glyphs.len(), trm, w, ascent, descent));
                     self.out.glyphs.push(Glyph {
                         bbox,
                         seq: self.seq,
+                        blank,
                     });
                 }
             }
@@ -768,6 +801,17 @@ impl<'a> Walker<'a> {
                 [1.0, 0.0, 0.0, 1.0, (adv * gs.size + extra) * gs.th, 0.0]
             };
             *tm = mul(&t, tm);
+        }
+    }
+
+    /// Takes `by` (text space units per unit font size) off the width of the glyph just
+    /// recorded.
+    fn narrow_last(&mut self, by: f64) {
+        if let Some((i, trm, w, asc, desc)) = self.last_glyph.take()
+            && let Some(g) = self.out.glyphs.get_mut(i)
+            && let Some(b) = R::mapped(0.0, desc, (w - by).max(0.05), asc, &trm)
+        {
+            g.bbox = b;
         }
     }
 
