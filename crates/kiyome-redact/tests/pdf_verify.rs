@@ -190,6 +190,16 @@ fn a_term_wrapped_onto_the_next_line_is_found() {
 }
 
 #[test]
+fn a_word_hyphenated_at_the_line_end_is_found() {
+    let pdf =
+        Doc::new().build(b"BT /F2 12 Tf 40 150 Td (an in-) Tj 0 -14 Td (terpreter runs) Tj ET");
+    let r = verify(&pdf, &["interpreter"]);
+    assert!(has(&r, "verify.text", "hyphenated"), "{:#?}", r.leaks);
+    let pdf = Doc::new().build(b"BT /F2 12 Tf 40 150 Td (an in) Tj 0 -14 Td (other line) Tj ET");
+    assert!(verify(&pdf, &["interpreter"]).is_clean());
+}
+
+#[test]
 fn actual_text_in_an_inline_property_list_is_read_as_utf16() {
     let hex: String = NAME.encode_utf16().map(|u| format!("{u:04X}")).collect();
     let content =
@@ -228,10 +238,7 @@ fn glyph_codes_find_text_hidden_from_extraction_by_a_false_tounicode() {
     let mut d = Doc::new();
     let tu = d.doc.add_object(Stream::new(
         Dictionary::new(),
-        to_unicode(&[(1, "x"), (2, "x"), (3, "x"), (4, "x"), (5, "x")])
-            .iter()
-            .copied()
-            .collect::<Vec<u8>>(),
+        to_unicode(&[(1, "x"), (2, "x"), (3, "x"), (4, "x"), (5, "x")]),
     ));
     // A one-byte codespace for this font's ToUnicode.
     if let Ok(Object::Stream(s)) = d.doc.get_object_mut(tu) {

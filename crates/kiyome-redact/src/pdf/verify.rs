@@ -62,8 +62,9 @@ pub fn verify(data: &[u8], plan: &Plan, ctx: &Ctx<'_>) -> Result<LeakReport, Err
     }
     structure(&loaded.doc, ctx, &mut r)?;
     let patterns = BytePatterns::new(plan, &salt);
-    scan_objects(&loaded.doc, plan, &patterns, &salt, ctx, &mut r)?;
-    raw::scan(data, &patterns, ctx, &mut r)?;
+    let maps = gid_maps(&loaded.doc);
+    scan_objects(&loaded.doc, plan, &patterns, &salt, &maps, ctx, &mut r)?;
+    raw::scan(data, &patterns, &maps, ctx, &mut r)?;
     content::check(&loaded.doc, plan, &patterns, &salt, ctx, &mut r)?;
     text(data, plan, &salt, ctx, &mut r);
     Ok(r)
@@ -369,11 +370,27 @@ fn is_binary_stream(d: &Dictionary) -> bool {
         || d.has(b"N") && !d.has(b"Type")
 }
 
+/// Object numbers of /CIDToGIDMap streams: arrays of two-byte glyph numbers, which read as
+/// UTF-16 runs of letters when a font's glyphs follow ASCII order ("abcdef…"), not text.
+fn gid_maps(doc: &Document) -> std::collections::HashSet<u32> {
+    let mut out = std::collections::HashSet::new();
+    for obj in doc.objects.values() {
+        if let Object::Dictionary(d) = obj
+            && let Ok(Object::Reference(id)) = d.get(b"CIDToGIDMap")
+        {
+            out.insert(id.0);
+        }
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
 fn scan_objects(
     doc: &Document,
     plan: &Plan,
     patterns: &BytePatterns,
     salt: &str,
+    gid_maps: &std::collections::HashSet<u32>,
     ctx: &Ctx<'_>,
     r: &mut LeakReport,
 ) -> Result<(), Error> {
@@ -424,7 +441,8 @@ fn scan_objects(
             };
             let bytes: &[u8] = decoded.as_deref().unwrap_or(&s.content);
             ctx.budget.consume(bytes.len() as u64)?;
-            let structural = is_font_program(&s.dict) || is_cmap(&s.dict, bytes);
+            let structural =
+                is_font_program(&s.dict) || is_cmap(&s.dict, bytes) || gid_maps.contains(&id.0);
             for (term, enc) in patterns.find_in(bytes, binary, structural) {
                 r.add(term_leak("verify.bytes", &loc, patterns, term, enc));
             }

@@ -246,6 +246,14 @@ pub(super) fn check(
                     salt,
                     r,
                 );
+                // A word hyphenated at the line end ("in-" / "terpreter") reads as one.
+                let cut = text.trim_end();
+                let bare = cut.trim_end_matches(['-', '\u{2010}', '\u{00AD}']);
+                if bare.len() < cut.len() {
+                    let joined = format!("{bare}{next}");
+                    let what = "text through fonts, hyphenated";
+                    text_leaks(&joined, loc, what, &terms, plan, salt, r);
+                }
             }
         }
         for (loc, font, s) in &out.strings {

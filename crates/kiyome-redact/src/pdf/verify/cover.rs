@@ -1,9 +1,11 @@
 //! Covered content: live text or image pixels under an opaque filled rectangle drawn later —
 //! the black box over text that anyone can lift off, or over part of a scanned page.
 //!
-//! A glyph counts as covered when the centre of its box (advance × ascent–descent, as
-//! viewers lay out text) lies inside the rectangle moved in by [`EDGE`]: at least half of
-//! it is then hidden. Glyphs of white space draw nothing and are not counted. An image counts when any pixel centre lies inside the rectangle moved in by
+//! A glyph counts as covered when [`COVERED_SHARE`] of its box (the ink box from a TrueType
+//! program, else advance × ascent–descent, as viewers lay out text) lies inside the
+//! rectangle moved in by [`EDGE`]: it is then hidden, yet extractable. A neighbour that a box
+//! only overlaps at its edge (a box rounded outwards, tight CJK punctuation, a form field
+//! drawn over the tip of its arrow) is not counted. Glyphs of white space are not counted. An image counts when any pixel centre lies inside the rectangle moved in by
 //! [`EDGE`] and the pixels there are not all the same value (a box over pixels that were
 //! overwritten with one colour hides nothing; one over a photo or a scan does). Images that
 //! cannot be decoded under a box are reported too: they cannot be shown to be clean.
@@ -19,6 +21,8 @@ const CELL: f64 = 36.0;
 /// A box edge is rounded outwards to whole points by writers (kiyome's own boxes are): the
 /// outermost point of a box may cover pixels that lie outside the redacted area.
 pub(crate) const EDGE: f64 = 1.0;
+/// Share of a glyph's box that must be under a box for the glyph to count as covered.
+const COVERED_SHARE: f64 = 0.8;
 /// Fills smaller than this (in pt²) cover no glyph worth reporting.
 const MIN_FILL_AREA: f64 = 1.0;
 /// Most glyph–fill comparisons per page.
@@ -112,8 +116,11 @@ pub(crate) fn check(
             if g.seq >= f.seq || reported[i] || g.blank {
                 continue;
             }
-            let b = &g.bbox;
-            if inner.contains((b.x0 + b.x1) / 2.0, (b.y0 + b.y1) / 2.0) {
+            let a = g.bbox.area();
+            if a > 0.0
+                && let Some(x) = g.bbox.inter(&inner)
+                && x.area() >= COVERED_SHARE * a
+            {
                 reported[i] = true;
                 under += 1;
                 at = Some(union(at, &g.bbox));

@@ -61,17 +61,20 @@ pub(crate) fn numbers(doc: &Document, o: &Object) -> Vec<f64> {
 }
 
 /// Inflates zlib (or, when the header is damaged, raw deflate) data, at most `max` bytes.
+/// A damaged stream yields what was decoded before the damage (what viewers show); an
+/// empty stream is empty, not unreadable.
 pub(crate) fn inflate(data: &[u8], max: usize) -> Option<Vec<u8>> {
     let mut out = Vec::new();
     let mut z = flate2::read::ZlibDecoder::new(data).take(max as u64 + 1);
     let ok = z.read_to_end(&mut out).is_ok();
-    if !ok || out.is_empty() {
-        out.clear();
+    if !ok && out.is_empty() {
         let mut d = flate2::read::DeflateDecoder::new(data).take(max as u64 + 1);
-        // A truncated stream still yields what was decoded before the damage.
         let _ = d.read_to_end(&mut out);
+        if out.is_empty() {
+            return None;
+        }
     }
-    (out.len() <= max && !out.is_empty()).then_some(out)
+    (out.len() <= max).then_some(out)
 }
 
 /// The decoded data of a stream object (None when it cannot be decoded within `max`).

@@ -202,7 +202,7 @@ fn pixel(s: &Samples, i: usize, j: usize) -> u64 {
     let row = &s.data[j * stride..(j + 1) * stride];
     let bit = i * s.bpp;
     let mut v = 0u64;
-    if s.bpp % 8 == 0 {
+    if s.bpp.is_multiple_of(8) {
         for b in &row[bit / 8..bit / 8 + s.bpp / 8] {
             v = v << 8 | u64::from(*b);
         }

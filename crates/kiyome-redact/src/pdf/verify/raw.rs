@@ -30,6 +30,7 @@ fn has(hay: &[u8], needle: &[u8]) -> bool {
 pub(super) fn scan(
     data: &[u8],
     patterns: &BytePatterns,
+    gid_maps: &std::collections::HashSet<u32>,
     ctx: &Ctx<'_>,
     r: &mut LeakReport,
 ) -> Result<(), Error> {
@@ -79,7 +80,7 @@ pub(super) fn scan(
         if n > MAX_STREAMS {
             break;
         }
-        if n % 64 == 0 {
+        if n.is_multiple_of(64) {
             ctx.budget.check_time()?;
         }
         let obj_start = rfind(head, b" obj").map_or(0, |p| p + 4);
@@ -106,7 +107,14 @@ pub(super) fn scan(
             ctx.budget.consume(d.len() as u64)?;
         }
         let bytes = decoded.as_deref().unwrap_or(body);
-        let font = font || super::raw_is_cmap(bytes);
+        // "N G obj" before the dictionary: a /CIDToGIDMap is glyph numbers, not text.
+        let number = head[..obj_start.saturating_sub(4)]
+            .rsplit(|b| b.is_ascii_whitespace())
+            .nth(1)
+            .and_then(|n| std::str::from_utf8(n).ok())
+            .and_then(|n| n.parse::<u32>().ok());
+        let font =
+            font || super::raw_is_cmap(bytes) || number.is_some_and(|n| gid_maps.contains(&n));
         for (term, enc) in patterns.find_in(bytes, binary, font) {
             r.add(super::term_leak(
                 "verify.bytes",

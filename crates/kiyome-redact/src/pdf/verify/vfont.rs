@@ -405,13 +405,7 @@ impl VFont {
                 0x8E | 0xA1..=0xFE => 2,
                 _ => 1,
             },
-            Native::Utf16 => {
-                if (0xD8..=0xDB).contains(&b) {
-                    4
-                } else {
-                    2
-                }
-            }
+            Native::Utf16 => 2 + 2 * usize::from((0xD8..=0xDB).contains(&b)),
             Native::Utf8 => match b {
                 0xC0..=0xDF => 2,
                 0xE0..=0xEF => 3,

@@ -136,13 +136,17 @@ pub(crate) struct Walker<'a> {
     // Line assembly.
     line: String,
     line_codes: Vec<(usize, Vec<u8>)>,
-    line_at: Option<((f64, f64), (f64, f64), f64)>,
+    line_at: Option<LineAt>,
     line_loc: String,
     /// The glyph just recorded: (index, text rendering matrix, width, ascent, descent).
     last_glyph: Option<(usize, M, f64, f64, f64)>,
 }
 
-fn same_line(prev: &((f64, f64), (f64, f64), f64), o: (f64, f64), size: f64) -> bool {
+/// Where the line being assembled stands: the last glyph's origin, the writing direction
+/// (unit vector) and the font size on the page.
+type LineAt = ((f64, f64), (f64, f64), f64);
+
+fn same_line(prev: &LineAt, o: (f64, f64), size: f64) -> bool {
     let ((lx, ly), (dx, dy), lsize) = *prev;
     let (vx, vy) = (o.0 - lx, o.1 - ly);
     let along = vx * dx + vy * dy;
@@ -326,11 +330,7 @@ impl<'a> Walker<'a> {
                 });
             }
             match op.name {
-                b"q" => {
-                    if stack.len() < 256 {
-                        stack.push(gs.clone());
-                    }
-                }
+                b"q" if stack.len() < 256 => stack.push(gs.clone()),
                 b"Q" => {
                     if let Some(g) = stack.pop() {
                         *gs = g;
@@ -509,11 +509,11 @@ impl<'a> Walker<'a> {
                 }
                 b"Tj" | b"'" | b"\"" | b"TJ" => {
                     if op.name != b"Tj" && op.name != b"TJ" {
-                        if op.name == b"\"" {
-                            if let Some([aw, ac]) = nums::<2>(&op.args) {
-                                gs.tw = aw;
-                                gs.tc = ac;
-                            }
+                        if op.name == b"\""
+                            && let Some([aw, ac]) = nums::<2>(&op.args)
+                        {
+                            gs.tw = aw;
+                            gs.tc = ac;
                         }
                         tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -gs.tl], &tlm);
                         tm = tlm;
@@ -574,15 +574,13 @@ impl<'a> Walker<'a> {
                         };
                         if let Object::Stream(s) = resolve(doc, o) {
                             match get(doc, &s.dict, b"Subtype") {
-                                Object::Name(st) if st == b"Image" => {
-                                    if geom && self.shape_room() {
-                                        self.seq += 1;
-                                        self.out.images.push(Img {
-                                            ctm: gs.ctm,
-                                            seq: self.seq,
-                                            src: id.map_or(ImgSrc::Unknown, ImgSrc::XObject),
-                                        });
-                                    }
+                                Object::Name(st) if st == b"Image" && geom && self.shape_room() => {
+                                    self.seq += 1;
+                                    self.out.images.push(Img {
+                                        ctm: gs.ctm,
+                                        seq: self.seq,
+                                        src: id.map_or(ImgSrc::Unknown, ImgSrc::XObject),
+                                    });
                                 }
                                 Object::Name(st) if st == b"Form" => {
                                     // Run right here, so its shapes keep the drawing order.
@@ -597,21 +595,19 @@ impl<'a> Walker<'a> {
                         }
                     }
                 }
-                b"BI" => {
-                    if geom && self.shape_room() {
-                        self.seq += 1;
-                        let dict = op.args.first().cloned().unwrap_or(Val::Other);
-                        let data = if op.data.len() <= 4 << 20 {
-                            op.data.to_vec()
-                        } else {
-                            Vec::new()
-                        };
-                        self.out.images.push(Img {
-                            ctm: gs.ctm,
-                            seq: self.seq,
-                            src: ImgSrc::Inline(dict, data),
-                        });
-                    }
+                b"BI" if geom && self.shape_room() => {
+                    self.seq += 1;
+                    let dict = op.args.first().cloned().unwrap_or(Val::Other);
+                    let data = if op.data.len() <= 4 << 20 {
+                        op.data.to_vec()
+                    } else {
+                        Vec::new()
+                    };
+                    self.out.images.push(Img {
+                        ctm: gs.ctm,
+                        seq: self.seq,
+                        src: ImgSrc::Inline(dict, data),
+                    });
                 }
                 _ => {}
             }
