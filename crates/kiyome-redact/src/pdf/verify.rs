@@ -1,14 +1,32 @@
 //! The independent leak check for PDF (`kiyome verify`).
 //!
-//! It deliberately shares nothing with the redaction code: text is extracted by hayro's
-//! interpreter (through kiyome-convert, the text-only converter), bytes are scanned raw, and
-//! the structure is read from lopdf objects. What it checks:
+//! It deliberately shares nothing with the redaction code path (the redaction interpreter,
+//! its font code, lopdf's content parser, hayro-cmap): it has its own content tokeniser
+//! ([`lex`]), font reading ([`vfont`]), content pass ([`walk`]), term matcher ([`fold`]) and
+//! geometry ([`geo`], [`cover`], [`pixels`]); text is also extracted by hayro's interpreter
+//! (through kiyome-convert, the text-only converter), and the file is scanned raw ([`raw`])
+//! without the object loader. What it checks:
 //! - **text**: every term, pattern and PII detector of the plan against the text a reader
-//!   extracts, and against every string object decoded as a PDF text string;
+//!   extracts (hayro), against every line every content stream draws decoded through its
+//!   fonts (own pass), and against every string — objects and content-stream operands such
+//!   as /ActualText, /Alt, /E — decoded as a PDF text string and through the current font;
 //! - **bytes**: every term as UTF-8, UTF-16BE, UTF-16LE, Shift_JIS and EUC-JP (as given, NFKC,
-//!   and in full-width form) in every decompressed stream and every string;
+//!   and in full-width form) in every decompressed stream and every string, in every raw
+//!   stream of the file, and as each font's glyph codes in what the content shows;
+//! - **covered content**: no glyph or image pixels under an opaque rectangle drawn later;
 //! - **structure**: one revision, no Info/XMP, no outlines, no attachments, no scripts or
 //!   actions other than links, no annotations other than links.
+
+mod content;
+mod cover;
+mod fold;
+mod geo;
+mod lex;
+mod obj;
+mod pixels;
+mod raw;
+mod vfont;
+mod walk;
 
 use crate::normalize::{View, normalize_str};
 use crate::plan::{Category, Plan, salted_hash};
@@ -44,7 +62,10 @@ pub fn verify(data: &[u8], plan: &Plan, ctx: &Ctx<'_>) -> Result<LeakReport, Err
     }
     structure(&loaded.doc, ctx, &mut r)?;
     let patterns = BytePatterns::new(plan, &salt);
-    scan_objects(&loaded.doc, plan, &patterns, &salt, ctx, &mut r)?;
+    let maps = gid_maps(&loaded.doc);
+    scan_objects(&loaded.doc, plan, &patterns, &salt, &maps, ctx, &mut r)?;
+    raw::scan(data, &patterns, &maps, ctx, &mut r)?;
+    content::check(&loaded.doc, plan, &patterns, &salt, ctx, &mut r)?;
     text(data, plan, &salt, ctx, &mut r);
     Ok(r)
 }
@@ -293,8 +314,9 @@ impl BytePatterns {
         self.find_in(hay, binary, false)
     }
 
-    /// Like [`BytePatterns::find`]; in a font program (`font`), terms written only in ASCII
-    /// are not searched: glyph names and copyright notices hold ordinary words.
+    /// Like [`BytePatterns::find`]; in a font program or a CMap (`font`), terms written only
+    /// in ASCII are not searched: glyph names, copyright notices and PostScript resource
+    /// comments hold ordinary words.
     fn find_in(&self, hay: &[u8], binary: bool, font: bool) -> Vec<(usize, &'static str)> {
         let re = if binary { &self.long } else { &self.all };
         let Some(re) = re else { return Vec::new() };
@@ -326,6 +348,18 @@ fn is_font_program(d: &Dictionary) -> bool {
         || matches!(d.get(b"Subtype"), Ok(Object::Name(n)) if matches!(n.as_slice(), b"Type1C" | b"CIDFontType0C" | b"OpenType"))
 }
 
+/// A CMap (ToUnicode or encoding): PostScript boilerplate (`%%DocumentNeededResources`,
+/// `/CIDSystemInfo`…) holds ordinary English words; its mappings are hex numbers.
+fn is_cmap(d: &Dictionary, bytes: &[u8]) -> bool {
+    name_is(d, b"Type", b"CMap") || raw_is_cmap(bytes)
+}
+
+/// Whether decoded stream bytes are a CMap program.
+fn raw_is_cmap(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(2048)];
+    head.starts_with(b"%!PS-Adobe-3.0 Resource-CMap") || head.windows(9).any(|w| w == b"begincmap")
+}
+
 fn is_binary_stream(d: &Dictionary) -> bool {
     name_is(d, b"Subtype", b"Image")
         || d.has(b"Length1")
@@ -336,11 +370,27 @@ fn is_binary_stream(d: &Dictionary) -> bool {
         || d.has(b"N") && !d.has(b"Type")
 }
 
+/// Object numbers of /CIDToGIDMap streams: arrays of two-byte glyph numbers, which read as
+/// UTF-16 runs of letters when a font's glyphs follow ASCII order ("abcdef…"), not text.
+fn gid_maps(doc: &Document) -> std::collections::HashSet<u32> {
+    let mut out = std::collections::HashSet::new();
+    for obj in doc.objects.values() {
+        if let Object::Dictionary(d) = obj
+            && let Ok(Object::Reference(id)) = d.get(b"CIDToGIDMap")
+        {
+            out.insert(id.0);
+        }
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
 fn scan_objects(
     doc: &Document,
     plan: &Plan,
     patterns: &BytePatterns,
     salt: &str,
+    gid_maps: &std::collections::HashSet<u32>,
     ctx: &Ctx<'_>,
     r: &mut LeakReport,
 ) -> Result<(), Error> {
@@ -369,9 +419,10 @@ fn scan_objects(
             for (term, enc) in patterns.find(s, false) {
                 r.add(term_leak("verify.bytes", &loc, patterns, term, enc));
             }
-            let text = decode_text_string(s);
-            for m in plan.find_matches(&text) {
-                r.add(match_leak(&loc, "string", m.category, m.rule, plan, salt));
+            for text in decode_text_forms(s) {
+                for m in plan.find_matches(&text) {
+                    r.add(match_leak(&loc, "string", m.category, m.rule, plan, salt));
+                }
             }
         }
         if let Object::Stream(s) = obj {
@@ -390,7 +441,9 @@ fn scan_objects(
             };
             let bytes: &[u8] = decoded.as_deref().unwrap_or(&s.content);
             ctx.budget.consume(bytes.len() as u64)?;
-            for (term, enc) in patterns.find_in(bytes, binary, is_font_program(&s.dict)) {
+            let structural =
+                is_font_program(&s.dict) || is_cmap(&s.dict, bytes) || gid_maps.contains(&id.0);
+            for (term, enc) in patterns.find_in(bytes, binary, structural) {
                 r.add(term_leak("verify.bytes", &loc, patterns, term, enc));
             }
         }
@@ -428,23 +481,40 @@ fn match_leak(
     }
 }
 
-/// A PDF text string (ISO 32000-1 §7.9.2.2): UTF-16BE with a BOM, UTF-8 with a BOM (PDF 2.0),
-/// otherwise PDFDocEncoding, read here as Latin-1 or, when valid, UTF-8 (which many producers
-/// write by mistake).
-fn decode_text_string(s: &[u8]) -> String {
+/// The readings of a PDF text string (ISO 32000-1 §7.9.2.2): UTF-16BE with a BOM, UTF-8
+/// with a BOM (PDF 2.0), otherwise PDFDocEncoding (Annex D.2) and, when the bytes are valid
+/// UTF-8 that is not ASCII, UTF-8 too (which many producers write by mistake).
+fn decode_text_forms(s: &[u8]) -> Vec<String> {
     if let Some(rest) = s.strip_prefix(&[0xFE, 0xFF]) {
         let units: Vec<u16> = rest
             .chunks(2)
             .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
             .collect();
-        return String::from_utf16_lossy(&units);
+        return vec![String::from_utf16_lossy(&units)];
     }
     if let Some(rest) = s.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
-        return String::from_utf8_lossy(rest).into_owned();
+        return vec![String::from_utf8_lossy(rest).into_owned()];
     }
-    match std::str::from_utf8(s) {
-        Ok(t) => t.to_string(),
-        Err(_) => s.iter().map(|&b| char::from(b)).collect(),
+    let mut out = vec![s.iter().map(|&b| pdfdoc_char(b)).collect::<String>()];
+    if !s.is_ascii()
+        && let Ok(t) = std::str::from_utf8(s)
+    {
+        out.push(t.to_string());
+    }
+    out
+}
+
+/// PDFDocEncoding: Latin-1 except 0x18–0x1F and 0x80–0xA0 (Annex D.2).
+fn pdfdoc_char(b: u8) -> char {
+    const LOW: [char; 8] = ['˘', 'ˇ', 'ˆ', '˙', '˝', '˛', '˚', '˜'];
+    const HIGH: [char; 33] = [
+        '•', '†', '‡', '…', '—', '–', 'ƒ', '⁄', '‹', '›', '−', '‰', '„', '“', '”', '‘', '’', '‚',
+        '™', 'ﬁ', 'ﬂ', 'Ł', 'Œ', 'Š', 'Ÿ', 'Ž', 'ı', 'ł', 'œ', 'š', 'ž', '\u{FFFD}', '€',
+    ];
+    match b {
+        0x18..=0x1F => LOW[usize::from(b - 0x18)],
+        0x80..=0xA0 => HIGH[usize::from(b - 0x80)],
+        _ => char::from(b),
     }
 }
 
