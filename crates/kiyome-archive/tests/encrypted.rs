@@ -46,6 +46,7 @@ fn disarm(data: &[u8], password: Option<&str>) -> (Inspection, Result<Disarmed, 
     let mut out = Inspection::default();
     let opts = ArchiveOptions {
         password: password.map(str::to_string),
+        ..ArchiveOptions::default()
     };
     let r = kiyome_archive::disarm(data, Kind::Zip, &ctx, &opts, &mut out);
     (out, r)
