@@ -4,13 +4,14 @@
 //! image XObject over the whole page. No fonts, no text, no annotations, no actions, no
 //! metadata, no /Info. Written by hand (the structure is fixed and tiny), so that no object
 //! of the input can survive by accident. Per page the encoding is chosen to keep files small:
-//! JPEG for photographic pages, lossless Flate (PNG Up predictor) for line art and text.
+//! JPEG for photographic pages, lossless Flate (PNG predictors chosen per row) for line art
+//! and text; grey when a page has no colour.
 
 use crate::render::PageImage;
 use flate2::{Compression, write::ZlibEncoder};
 use image::ExtendedColorType;
 use image::codecs::jpeg::JpegEncoder;
-use kiyome_core::Error;
+use kiyome_core::{Budget, Error};
 use std::io::Write;
 
 /// Options of the image-PDF writer.
@@ -41,10 +42,32 @@ pub enum Encoding {
     Flate,
 }
 
-struct Encoded {
-    data: Vec<u8>,
-    gray: bool,
-    encoding: Encoding,
+/// One page, encoded and ready to be written.
+#[derive(Debug, Clone)]
+pub struct EncodedPage {
+    /// Width in points.
+    pub width_pt: f32,
+    /// Height in points.
+    pub height_pt: f32,
+    /// Width of the image in pixels.
+    pub width_px: u32,
+    /// Height of the image in pixels.
+    pub height_px: u32,
+    /// DeviceGray (else DeviceRGB).
+    pub gray: bool,
+    /// How the pixels are stored.
+    pub encoding: Encoding,
+    /// The stream data (JPEG, or zlib of PNG-predicted rows).
+    pub data: Vec<u8>,
+}
+
+/// The image-only PDF and how each page was stored.
+#[derive(Debug, Clone)]
+pub struct ImagePdf {
+    /// The PDF.
+    pub pdf: Vec<u8>,
+    /// Per page, its encoding.
+    pub encodings: Vec<Encoding>,
 }
 
 fn is_gray(rgb: &[u8]) -> bool {
@@ -56,45 +79,99 @@ fn is_gray(rgb: &[u8]) -> bool {
 
 /// Line art: most sampled pixels fall into two colour buckets (paper and ink).
 fn is_line_art(rgb: &[u8]) -> bool {
-    let mut hist = std::collections::HashMap::<u32, u32>::new();
+    let mut hist = vec![0u32; 4096];
     let mut n = 0u32;
     for p in rgb.chunks_exact(3).step_by(7) {
-        let key = ((p[0] as u32 >> 4) << 8) | ((p[1] as u32 >> 4) << 4) | (p[2] as u32 >> 4);
-        *hist.entry(key).or_default() += 1;
+        let key = ((p[0] as usize >> 4) << 8) | ((p[1] as usize >> 4) << 4) | (p[2] as usize >> 4);
+        hist[key] += 1;
         n += 1;
     }
-    let mut counts: Vec<u32> = hist.into_values().collect();
-    counts.sort_unstable_by(|a, b| b.cmp(a));
-    let top: u32 = counts.iter().take(2).sum();
+    hist.sort_unstable_by(|a, b| b.cmp(a));
+    let top: u32 = hist[0] + hist[1];
     n == 0 || top as f64 >= 0.85 * n as f64
 }
 
-fn encode(page: &PageImage, quality: u8) -> Result<Encoded, Error> {
-    let gray = is_gray(&page.rgb);
-    let pixels: Vec<u8> = if gray {
-        page.rgb.chunks_exact(3).map(|p| p[1]).collect()
+fn paeth(a: u8, b: u8, c: u8) -> u8 {
+    let p = a as i16 + b as i16 - c as i16;
+    let (pa, pb, pc) = (
+        (p - a as i16).abs(),
+        (p - b as i16).abs(),
+        (p - c as i16).abs(),
+    );
+    if pa <= pb && pa <= pc {
+        a
+    } else if pb <= pc {
+        b
     } else {
-        page.rgb.clone()
+        c
+    }
+}
+
+/// PNG-predicts one row into `out` (filter byte first), choosing per row among None, Sub, Up
+/// and Paeth the filter whose output has the smallest sum of absolute values (the usual PNG
+/// heuristic): text rows favour Up, rows of gradients Sub or Paeth.
+fn predict_row(cur: &[u8], prev: &[u8], bpp: usize, out: &mut Vec<u8>, trial: &mut [Vec<u8>; 4]) {
+    let n = cur.len();
+    for t in trial.iter_mut() {
+        t.clear();
+    }
+    for i in 0..n {
+        let a = if i >= bpp { cur[i - bpp] } else { 0 };
+        let b = prev[i];
+        let c = if i >= bpp { prev[i - bpp] } else { 0 };
+        let x = cur[i];
+        trial[0].push(x);
+        trial[1].push(x.wrapping_sub(a));
+        trial[2].push(x.wrapping_sub(b));
+        trial[3].push(x.wrapping_sub(paeth(a, b, c)));
+    }
+    let cost = |v: &[u8]| {
+        v.iter()
+            .map(|&x| (x as i8).unsigned_abs() as u64)
+            .sum::<u64>()
+    };
+    let (best, _) = trial
+        .iter()
+        .enumerate()
+        .map(|(k, t)| (k, cost(t)))
+        .min_by_key(|&(_, c)| c)
+        .unwrap_or((2, 0));
+    // PNG filter types: 0 None, 1 Sub, 2 Up, 4 Paeth.
+    out.push([0u8, 1, 2, 4][best]);
+    out.extend_from_slice(&trial[best]);
+}
+
+/// Encodes one page: JPEG at `quality` for photographic pages, lossless Flate otherwise; grey
+/// when the page has no colour.
+pub fn encode(page: &PageImage, quality: u8) -> Result<EncodedPage, Error> {
+    let expected = page.width_px as usize * page.height_px as usize * 3;
+    if page.rgb.len() != expected || page.width_px == 0 || page.height_px == 0 {
+        return Err(Error::parse("image", "page pixels do not match its size"));
+    }
+    let gray = is_gray(&page.rgb);
+    let pixels: std::borrow::Cow<'_, [u8]> = if gray {
+        page.rgb
+            .chunks_exact(3)
+            .map(|p| p[1])
+            .collect::<Vec<u8>>()
+            .into()
+    } else {
+        page.rgb.as_slice().into()
     };
     let comps = if gray { 1 } else { 3 };
-    if is_line_art(&page.rgb) {
-        // PNG "Up" predictor on every row, then zlib: compact for text and drawings.
+    let (data, encoding) = if is_line_art(&page.rgb) {
         let row = page.width_px as usize * comps;
         let mut z = ZlibEncoder::new(Vec::new(), Compression::new(6));
         let mut prev = vec![0u8; row];
         let mut line = Vec::with_capacity(row + 1);
-        for cur in pixels.chunks_exact(row.max(1)) {
+        let mut trial: [Vec<u8>; 4] = Default::default();
+        for cur in pixels.chunks_exact(row) {
             line.clear();
-            line.push(2u8);
-            line.extend(cur.iter().zip(&prev).map(|(c, p)| c.wrapping_sub(*p)));
+            predict_row(cur, &prev, comps, &mut line, &mut trial);
             z.write_all(&line)?;
             prev.copy_from_slice(cur);
         }
-        Ok(Encoded {
-            data: z.finish()?,
-            gray,
-            encoding: Encoding::Flate,
-        })
+        (z.finish()?, Encoding::Flate)
     } else {
         let mut out = Vec::new();
         let color = if gray {
@@ -105,11 +182,68 @@ fn encode(page: &PageImage, quality: u8) -> Result<Encoded, Error> {
         JpegEncoder::new_with_quality(&mut out, quality.clamp(1, 100))
             .encode(&pixels, page.width_px, page.height_px, color)
             .map_err(|e| Error::parse("jpeg", e.to_string()))?;
-        Ok(Encoded {
-            data: out,
-            gray,
-            encoding: Encoding::Jpeg,
-        })
+        (out, Encoding::Jpeg)
+    };
+    Ok(EncodedPage {
+        width_pt: page.width_pt,
+        height_pt: page.height_pt,
+        width_px: page.width_px,
+        height_px: page.height_px,
+        gray,
+        encoding,
+        data,
+    })
+}
+
+/// Checks the options: a resolution that renders something and a JPEG quality in range.
+pub fn check_options(opts: &ImagePdfOptions) -> Result<(), Error> {
+    if !(opts.dpi.is_finite() && (9.0..=2400.0).contains(&opts.dpi)) {
+        return Err(Error::unsupported(format!(
+            "image-PDF conversion at {} dpi (9 to 2400)",
+            opts.dpi
+        )));
+    }
+    if !(1..=100).contains(&opts.jpeg_quality) {
+        return Err(Error::unsupported(format!(
+            "JPEG quality {} (1 to 100)",
+            opts.jpeg_quality
+        )));
+    }
+    Ok(())
+}
+
+/// 画像PDF変換 of a PDF: every page rendered at `opts.dpi` and encoded on the worker that
+/// rendered it, in parallel, under the budget's page, pixel and time limits; then written as
+/// an image-only PDF.
+pub fn from_pdf(
+    data: &[u8],
+    password: Option<&str>,
+    opts: &ImagePdfOptions,
+    budget: &Budget,
+) -> Result<ImagePdf, Error> {
+    check_options(opts)?;
+    let quality = opts.jpeg_quality;
+    let pages = crate::render::render_each(data, password, opts.dpi, budget, move |page| {
+        encode(&page, quality)
+    })?;
+    Ok(finish(pages))
+}
+
+/// An image-only PDF of already rendered pages (images become one page each).
+pub fn from_pages(pages: &[PageImage], opts: &ImagePdfOptions) -> Result<ImagePdf, Error> {
+    check_options(opts)?;
+    use rayon::prelude::*;
+    let encoded: Vec<EncodedPage> = pages
+        .par_iter()
+        .map(|p| encode(p, opts.jpeg_quality))
+        .collect::<Result<_, _>>()?;
+    Ok(finish(encoded))
+}
+
+fn finish(pages: Vec<EncodedPage>) -> ImagePdf {
+    ImagePdf {
+        pdf: write(&pages),
+        encodings: pages.iter().map(|p| p.encoding).collect(),
     }
 }
 
@@ -119,11 +253,13 @@ pub fn build(
     pages: &[PageImage],
     opts: &ImagePdfOptions,
 ) -> Result<(Vec<u8>, Vec<Encoding>), Error> {
-    use rayon::prelude::*;
-    let encoded: Vec<Encoded> = pages
-        .par_iter()
-        .map(|p| encode(p, opts.jpeg_quality))
-        .collect::<Result<_, _>>()?;
+    let out = from_pages(pages, opts)?;
+    Ok((out.pdf, out.encodings))
+}
+
+/// Writes encoded pages as a PDF: a catalog, a page tree, and per page a page, a content
+/// stream that paints the image over the whole page, and the image. Nothing else.
+pub fn write(pages: &[EncodedPage]) -> Vec<u8> {
     let mut w = Writer::default();
     w.buf.extend_from_slice(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n");
     let n = pages.len();
@@ -134,9 +270,9 @@ pub fn build(
         2,
         format!("<< /Type /Pages /Kids [{}] /Count {n} >>", kids.join(" ")).as_bytes(),
     );
-    for (i, (page, enc)) in pages.iter().zip(&encoded).enumerate() {
+    for (i, enc) in pages.iter().enumerate() {
         let (page_no, content_no, image_no) = (3 + 3 * i, 4 + 3 * i, 5 + 3 * i);
-        let (wpt, hpt) = (fmt(page.width_pt), fmt(page.height_pt));
+        let (wpt, hpt) = (fmt(enc.width_pt), fmt(enc.height_pt));
         w.obj(
             page_no,
             format!(
@@ -160,13 +296,13 @@ pub fn build(
             Encoding::Flate => format!(
                 "/Filter /FlateDecode /DecodeParms << /Predictor 15 /Colors {} /BitsPerComponent 8 /Columns {} >>",
                 if enc.gray { 1 } else { 3 },
-                page.width_px
+                enc.width_px
             ),
         };
         let dict = format!(
             "<< /Type /XObject /Subtype /Image /Width {} /Height {} /ColorSpace {cs} /BitsPerComponent 8 {filter} /Length {} >>",
-            page.width_px,
-            page.height_px,
+            enc.width_px,
+            enc.height_px,
             enc.data.len()
         );
         w.stream(image_no, &dict, &enc.data);
@@ -183,7 +319,7 @@ pub fn build(
         format!("trailer\n<< /Size {total} /Root 1 0 R >>\nstartxref\n{xref_at}\n%%EOF\n")
             .as_bytes(),
     );
-    Ok((w.buf, encoded.iter().map(|e| e.encoding).collect()))
+    w.buf
 }
 
 /// A number for PDF syntax: integers as integers, others with at most 3 decimals.

@@ -224,13 +224,16 @@ impl Engine {
     ) -> Result<Disarmed, Error> {
         let opts = &self.policy.image_pdf;
         let pw = self.password.as_deref();
-        let pages = match kind.class() {
-            KindClass::Pdf => kiyome_convert::render_pages(data, pw, opts.dpi, ctx.budget)?,
+        let converted = match kind.class() {
+            KindClass::Pdf => kiyome_convert::imagepdf::from_pdf(data, pw, opts, ctx.budget)?,
             KindClass::Image => match kind {
                 Kind::Heic | Kind::Avif | Kind::Jxl => {
                     return Err(Error::unsupported(format!("decoding {kind} images")));
                 }
-                _ => vec![kiyome_convert::image_page(data, opts.dpi, ctx.limits())?],
+                _ => kiyome_convert::imagepdf::from_pages(
+                    &[kiyome_convert::image_page(data, opts.dpi, ctx.limits())?],
+                    opts,
+                )?,
             },
             KindClass::Ole if kind == Kind::OoxmlEncrypted => {
                 return Err(Error::Encrypted {
@@ -250,7 +253,8 @@ impl Engine {
                 ) =>
             {
                 let pdf = kiyome_convert::office::to_pdf(data, kind, &self.policy.libreoffice)?;
-                kiyome_convert::render_pages(&pdf, None, opts.dpi, ctx.budget)?
+                ctx.budget.check_time()?;
+                kiyome_convert::imagepdf::from_pdf(&pdf, None, opts, ctx.budget)?
             }
             _ => {
                 return Err(Error::unsupported(format!(
@@ -258,7 +262,7 @@ impl Engine {
                 )));
             }
         };
-        let (pdf, encodings) = kiyome_convert::imagepdf::build(&pages, opts)?;
+        let (pdf, encodings) = (converted.pdf, converted.encodings);
         let jpeg = encodings
             .iter()
             .filter(|e| **e == kiyome_convert::Encoding::Jpeg)
@@ -267,10 +271,10 @@ impl Engine {
             Finding::new("convert.image_pdf", Severity::Info, "file")
                 .detail(format!(
                     "{} page(s) rendered at {} dpi ({} JPEG, {} lossless)",
-                    pages.len(),
+                    encodings.len(),
                     opts.dpi,
                     jpeg,
-                    pages.len() - jpeg
+                    encodings.len() - jpeg
                 ))
                 .action(Action::Converted),
         );
