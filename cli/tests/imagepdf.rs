@@ -353,9 +353,9 @@ fn office_and_rtf_convert_through_the_sandbox() {
     ];
     let refs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
     let out = sanitize(&refs, &[], &[]);
-    for i in 0..inputs.len() {
+    for (i, input) in inputs.iter().enumerate() {
         let f = out.file(i);
-        assert_eq!(f["verdict"], "released", "{}: {}", inputs[i].display(), f);
+        assert_eq!(f["verdict"], "released", "{}: {}", input.display(), f);
         assert_eq!(f["output"]["kind"], "pdf");
         let pages = pixels::page_sizes(&pdfinfo, &out.output(i).unwrap()).expect("pdfinfo");
         assert!(!pages.is_empty());

@@ -130,14 +130,15 @@ fn written(dir: &Path, prefix: &str) -> Vec<PathBuf> {
     v
 }
 
-/// `pdftoppm -r DPI -gray` of every page of `pdf`: one grey image per page, or the reason
+/// `pdftoppm -r DPI -gray -cropbox` of every page of `pdf` (the crop box, as viewers show a
+/// page and as kiyome renders it): one grey image per page, or the reason
 /// poppler could not render the file.
 pub fn pdftoppm(bin: &Path, pdf: &Path, dpi: u32, dir: &Path) -> Result<Vec<Grey>, String> {
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
     let out = Command::new("timeout")
         .arg("300")
         .arg(bin)
-        .args(["-r", &dpi.to_string(), "-gray"])
+        .args(["-r", &dpi.to_string(), "-gray", "-cropbox"])
         .arg(pdf)
         .arg(dir.join("p"))
         .output()

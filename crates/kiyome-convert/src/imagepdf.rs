@@ -57,8 +57,84 @@ pub struct EncodedPage {
     pub gray: bool,
     /// How the pixels are stored.
     pub encoding: Encoding,
-    /// The stream data (JPEG, or zlib of PNG-predicted rows).
+    /// The stream data (JPEG, or zlib of PNG-predicted rows), hex-encoded when `hex`.
     pub data: Vec<u8>,
+    /// Whether `data` is wrapped in ASCIIHexDecode (see [`clean_of_keywords`]).
+    pub hex: bool,
+}
+
+/// The names `pdfid` and kiyome's own inspection count as signs of active content.
+const KEYWORDS: &[&[u8]] = &[
+    b"JS",
+    b"JavaScript",
+    b"AA",
+    b"OpenAction",
+    b"Launch",
+    b"EmbeddedFile",
+    b"EmbeddedFiles",
+    b"XFA",
+    b"RichMedia",
+    b"AcroForm",
+    b"GoToR",
+    b"GoToE",
+    b"SubmitForm",
+    b"ImportData",
+    b"URI",
+    b"ObjStm",
+    b"Encrypt",
+    b"JBIG2Decode",
+];
+
+/// Whether `data` holds no byte sequence that reads as one of [`KEYWORDS`] after a slash
+/// (letters and digits, `#xx` escapes decoded), the way pdfid tokenises a file. Compressed
+/// image data is random bytes: now and then (a few percent of pages) it spells `/AA` or `/JS`
+/// by chance, and pdfid and `kiyome inspect` would then count an active keyword in a PDF that
+/// has none. Such a page is re-encoded (another compression level or JPEG quality), and as a
+/// last resort hex-encoded, which has no slash at all.
+pub fn clean_of_keywords(data: &[u8]) -> bool {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut word = Vec::with_capacity(16);
+    for (i, _) in data.iter().enumerate().filter(|(_, b)| **b == b'/') {
+        word.clear();
+        let mut j = i + 1;
+        while word.len() <= 16 {
+            match data.get(j) {
+                Some(&c) if c.is_ascii_alphanumeric() => {
+                    word.push(c);
+                    j += 1;
+                }
+                Some(b'#') => match (
+                    data.get(j + 1).and_then(|&b| hex(b)),
+                    data.get(j + 2).and_then(|&b| hex(b)),
+                ) {
+                    (Some(h), Some(l)) => {
+                        word.push(h * 16 + l);
+                        j += 3;
+                    }
+                    _ => break,
+                },
+                _ => break,
+            }
+        }
+        if KEYWORDS.contains(&word.as_slice()) {
+            return false;
+        }
+    }
+    true
+}
+
+fn to_hex(data: &[u8]) -> Vec<u8> {
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = Vec::with_capacity(data.len() * 2 + data.len() / 32 + 2);
+    for (i, b) in data.iter().enumerate() {
+        out.push(DIGITS[(b >> 4) as usize]);
+        out.push(DIGITS[(b & 15) as usize]);
+        if i % 64 == 63 {
+            out.push(b'\n');
+        }
+    }
+    out.push(b'>');
+    out
 }
 
 /// The image-only PDF and how each page was stored.
@@ -159,9 +235,10 @@ pub fn encode(page: &PageImage, quality: u8) -> Result<EncodedPage, Error> {
         page.rgb.as_slice().into()
     };
     let comps = if gray { 1 } else { 3 };
-    let (data, encoding) = if is_line_art(&page.rgb) {
+    let line_art = is_line_art(&page.rgb);
+    let flate = |level: u32| -> Result<Vec<u8>, Error> {
         let row = page.width_px as usize * comps;
-        let mut z = ZlibEncoder::new(Vec::new(), Compression::new(6));
+        let mut z = ZlibEncoder::new(Vec::new(), Compression::new(level));
         let mut prev = vec![0u8; row];
         let mut line = Vec::with_capacity(row + 1);
         let mut trial: [Vec<u8>; 4] = Default::default();
@@ -171,19 +248,51 @@ pub fn encode(page: &PageImage, quality: u8) -> Result<EncodedPage, Error> {
             z.write_all(&line)?;
             prev.copy_from_slice(cur);
         }
-        (z.finish()?, Encoding::Flate)
-    } else {
+        Ok(z.finish()?)
+    };
+    let jpeg = |q: u8| -> Result<Vec<u8>, Error> {
         let mut out = Vec::new();
         let color = if gray {
             ExtendedColorType::L8
         } else {
             ExtendedColorType::Rgb8
         };
-        JpegEncoder::new_with_quality(&mut out, quality.clamp(1, 100))
+        JpegEncoder::new_with_quality(&mut out, q.clamp(1, 100))
             .encode(&pixels, page.width_px, page.height_px, color)
             .map_err(|e| Error::parse("jpeg", e.to_string()))?;
-        (out, Encoding::Jpeg)
+        Ok(out)
     };
+    let encoding = if line_art {
+        Encoding::Flate
+    } else {
+        Encoding::Jpeg
+    };
+    // The first attempt is the configured one; the others only when its bytes spell a keyword.
+    let mut data = Vec::new();
+    let mut clean = false;
+    for attempt in 0..4u8 {
+        data = match encoding {
+            Encoding::Flate => flate([6, 5, 7, 4][attempt as usize])?,
+            Encoding::Jpeg => {
+                let q = quality.clamp(1, 100);
+                let q = match attempt {
+                    0 => q,
+                    1 => q.saturating_sub(1).max(1),
+                    2 => (q + 1).min(100),
+                    _ => q.saturating_sub(2).max(1),
+                };
+                jpeg(q)?
+            }
+        };
+        if clean_of_keywords(&data) {
+            clean = true;
+            break;
+        }
+    }
+    let hex = !clean;
+    if hex {
+        data = to_hex(&data);
+    }
     Ok(EncodedPage {
         width_pt: page.width_pt,
         height_pt: page.height_pt,
@@ -192,6 +301,7 @@ pub fn encode(page: &PageImage, quality: u8) -> Result<EncodedPage, Error> {
         gray,
         encoding,
         data,
+        hex,
     })
 }
 
@@ -291,13 +401,18 @@ pub fn write(pages: &[EncodedPage]) -> Vec<u8> {
         } else {
             "/DeviceRGB"
         };
-        let filter = match enc.encoding {
-            Encoding::Jpeg => "/Filter /DCTDecode".to_string(),
-            Encoding::Flate => format!(
-                "/Filter /FlateDecode /DecodeParms << /Predictor 15 /Colors {} /BitsPerComponent 8 /Columns {} >>",
-                if enc.gray { 1 } else { 3 },
-                enc.width_px
-            ),
+        let params = format!(
+            "<< /Predictor 15 /Colors {} /BitsPerComponent 8 /Columns {} >>",
+            if enc.gray { 1 } else { 3 },
+            enc.width_px
+        );
+        let filter = match (enc.encoding, enc.hex) {
+            (Encoding::Jpeg, false) => "/Filter /DCTDecode".to_string(),
+            (Encoding::Jpeg, true) => "/Filter [/ASCIIHexDecode /DCTDecode]".to_string(),
+            (Encoding::Flate, false) => format!("/Filter /FlateDecode /DecodeParms {params}"),
+            (Encoding::Flate, true) => {
+                format!("/Filter [/ASCIIHexDecode /FlateDecode] /DecodeParms [null {params}]")
+            }
         };
         let dict = format!(
             "<< /Type /XObject /Subtype /Image /Width {} /Height {} /ColorSpace {cs} /BitsPerComponent 8 {filter} /Length {} >>",
@@ -405,6 +520,15 @@ mod tests {
         assert!(s.contains("/Count 2"));
         assert!(!s.contains("/Font") && !s.contains("/Annots") && !s.contains("/Info"));
         assert!(s.ends_with("%%EOF\n"));
+    }
+
+    #[test]
+    fn keyword_spelled_by_chance_in_image_data_is_found() {
+        assert!(!clean_of_keywords(b"\x00\x9f/AA\x01"));
+        assert!(!clean_of_keywords(b"xx/J#53 yy"));
+        assert!(!clean_of_keywords(b"/JavaScript"));
+        assert!(clean_of_keywords(b"/AAB /Im0 /J #53 /"));
+        assert!(clean_of_keywords(&to_hex(b"/AA/JS")));
     }
 
     #[test]
