@@ -41,7 +41,8 @@ done
 echo "files: ${#files[@]}, pages: $pages, $dpi dpi, JPEG quality $quality"
 printf '[image_pdf]\ndpi = %s\njpeg_quality = %s\n' "$dpi" "$quality" > "$work/policy.toml"
 mkdir -p "$work/in"
-for f in "${files[@]}"; do ln -s "$f" "$work/in/$(basename "$f")"; done
+# Copies, not symlinks: kiyome does not follow symbolic links when it walks a directory.
+for f in "${files[@]}"; do cp "$f" "$work/in/$(basename "$f")"; done
 
 calc() { awk "BEGIN { print $1 }"; }
 secs() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s.%N); calc "$e - $s"; }
