@@ -8,6 +8,7 @@
 #![allow(dead_code)] // each test binary uses a different part of the harness
 
 pub mod expect;
+pub mod pixels;
 
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};

@@ -4,13 +4,14 @@
 //! image XObject over the whole page. No fonts, no text, no annotations, no actions, no
 //! metadata, no /Info. Written by hand (the structure is fixed and tiny), so that no object
 //! of the input can survive by accident. Per page the encoding is chosen to keep files small:
-//! JPEG for photographic pages, lossless Flate (PNG Up predictor) for line art and text.
+//! JPEG for photographic pages, lossless Flate (PNG predictors chosen per row) for line art
+//! and text; grey when a page has no colour.
 
 use crate::render::PageImage;
 use flate2::{Compression, write::ZlibEncoder};
 use image::ExtendedColorType;
 use image::codecs::jpeg::JpegEncoder;
-use kiyome_core::Error;
+use kiyome_core::{Budget, Error};
 use std::io::Write;
 
 /// Options of the image-PDF writer.
@@ -41,10 +42,122 @@ pub enum Encoding {
     Flate,
 }
 
-struct Encoded {
-    data: Vec<u8>,
-    gray: bool,
-    encoding: Encoding,
+/// One page, encoded and ready to be written.
+#[derive(Debug, Clone)]
+pub struct EncodedPage {
+    /// Width in points.
+    pub width_pt: f32,
+    /// Height in points.
+    pub height_pt: f32,
+    /// Width of the image in pixels.
+    pub width_px: u32,
+    /// Height of the image in pixels.
+    pub height_px: u32,
+    /// DeviceGray (else DeviceRGB).
+    pub gray: bool,
+    /// How the pixels are stored.
+    pub encoding: Encoding,
+    /// The stream data (JPEG, or zlib of PNG-predicted rows), hex-encoded when `hex`.
+    pub data: Vec<u8>,
+    /// Whether `data` is wrapped in ASCIIHexDecode (see [`clean_of_keywords`]).
+    pub hex: bool,
+}
+
+impl EncodedPage {
+    /// The page's size in points and pixels.
+    pub(crate) fn dims(&self) -> crate::ocr_layer::Dims {
+        crate::ocr_layer::Dims {
+            width_pt: self.width_pt,
+            height_pt: self.height_pt,
+            width_px: self.width_px,
+            height_px: self.height_px,
+        }
+    }
+}
+
+/// The names `pdfid` and kiyome's own inspection count as signs of active content.
+const KEYWORDS: &[&[u8]] = &[
+    b"JS",
+    b"JavaScript",
+    b"AA",
+    b"OpenAction",
+    b"Launch",
+    b"EmbeddedFile",
+    b"EmbeddedFiles",
+    b"XFA",
+    b"RichMedia",
+    b"AcroForm",
+    b"GoToR",
+    b"GoToE",
+    b"SubmitForm",
+    b"ImportData",
+    b"URI",
+    b"ObjStm",
+    b"Encrypt",
+    b"JBIG2Decode",
+];
+
+/// Whether `data` holds no byte sequence that reads as one of [`KEYWORDS`] after a slash
+/// (letters and digits, `#xx` escapes decoded), the way pdfid tokenises a file. Compressed
+/// image data is random bytes: now and then (a few percent of pages) it spells `/AA` or `/JS`
+/// by chance, and pdfid and `kiyome inspect` would then count an active keyword in a PDF that
+/// has none. Such a page is re-encoded (another compression level or JPEG quality), and as a
+/// last resort hex-encoded, which has no slash at all.
+pub fn clean_of_keywords(data: &[u8]) -> bool {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut word = Vec::with_capacity(16);
+    for (i, _) in data.iter().enumerate().filter(|(_, b)| **b == b'/') {
+        word.clear();
+        let mut j = i + 1;
+        while word.len() <= 16 {
+            match data.get(j) {
+                Some(&c) if c.is_ascii_alphanumeric() => {
+                    word.push(c);
+                    j += 1;
+                }
+                Some(b'#') => match (
+                    data.get(j + 1).and_then(|&b| hex(b)),
+                    data.get(j + 2).and_then(|&b| hex(b)),
+                ) {
+                    (Some(h), Some(l)) => {
+                        word.push(h * 16 + l);
+                        j += 3;
+                    }
+                    _ => break,
+                },
+                _ => break,
+            }
+        }
+        if KEYWORDS.contains(&word.as_slice()) {
+            return false;
+        }
+    }
+    true
+}
+
+fn to_hex(data: &[u8]) -> Vec<u8> {
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = Vec::with_capacity(data.len() * 2 + data.len() / 32 + 2);
+    for (i, b) in data.iter().enumerate() {
+        out.push(DIGITS[(b >> 4) as usize]);
+        out.push(DIGITS[(b & 15) as usize]);
+        if i % 64 == 63 {
+            out.push(b'\n');
+        }
+    }
+    out.push(b'>');
+    out
+}
+
+/// The image-only PDF and how each page was stored.
+#[derive(Debug, Clone)]
+pub struct ImagePdf {
+    /// The PDF.
+    pub pdf: Vec<u8>,
+    /// Per page, its encoding.
+    pub encodings: Vec<Encoding>,
+    /// Words of the invisible OCR text layer, when one was asked for.
+    pub ocr_words: Option<usize>,
 }
 
 fn is_gray(rgb: &[u8]) -> bool {
@@ -56,60 +169,237 @@ fn is_gray(rgb: &[u8]) -> bool {
 
 /// Line art: most sampled pixels fall into two colour buckets (paper and ink).
 fn is_line_art(rgb: &[u8]) -> bool {
-    let mut hist = std::collections::HashMap::<u32, u32>::new();
+    let mut hist = vec![0u32; 4096];
     let mut n = 0u32;
     for p in rgb.chunks_exact(3).step_by(7) {
-        let key = ((p[0] as u32 >> 4) << 8) | ((p[1] as u32 >> 4) << 4) | (p[2] as u32 >> 4);
-        *hist.entry(key).or_default() += 1;
+        let key = ((p[0] as usize >> 4) << 8) | ((p[1] as usize >> 4) << 4) | (p[2] as usize >> 4);
+        hist[key] += 1;
         n += 1;
     }
-    let mut counts: Vec<u32> = hist.into_values().collect();
-    counts.sort_unstable_by(|a, b| b.cmp(a));
-    let top: u32 = counts.iter().take(2).sum();
+    hist.sort_unstable_by(|a, b| b.cmp(a));
+    let top: u32 = hist[0] + hist[1];
     n == 0 || top as f64 >= 0.85 * n as f64
 }
 
-fn encode(page: &PageImage, quality: u8) -> Result<Encoded, Error> {
-    let gray = is_gray(&page.rgb);
-    let pixels: Vec<u8> = if gray {
-        page.rgb.chunks_exact(3).map(|p| p[1]).collect()
+fn paeth(a: u8, b: u8, c: u8) -> u8 {
+    let p = a as i16 + b as i16 - c as i16;
+    let (pa, pb, pc) = (
+        (p - a as i16).abs(),
+        (p - b as i16).abs(),
+        (p - c as i16).abs(),
+    );
+    if pa <= pb && pa <= pc {
+        a
+    } else if pb <= pc {
+        b
     } else {
-        page.rgb.clone()
+        c
+    }
+}
+
+/// PNG-predicts one row into `out` (filter byte first), choosing per row among None, Sub, Up
+/// and Paeth the filter whose output has the smallest sum of absolute values (the usual PNG
+/// heuristic): text rows favour Up, rows of gradients Sub or Paeth.
+fn predict_row(cur: &[u8], prev: &[u8], bpp: usize, out: &mut Vec<u8>, trial: &mut [Vec<u8>; 4]) {
+    let n = cur.len();
+    for t in trial.iter_mut() {
+        t.clear();
+    }
+    for i in 0..n {
+        let a = if i >= bpp { cur[i - bpp] } else { 0 };
+        let b = prev[i];
+        let c = if i >= bpp { prev[i - bpp] } else { 0 };
+        let x = cur[i];
+        trial[0].push(x);
+        trial[1].push(x.wrapping_sub(a));
+        trial[2].push(x.wrapping_sub(b));
+        trial[3].push(x.wrapping_sub(paeth(a, b, c)));
+    }
+    let cost = |v: &[u8]| {
+        v.iter()
+            .map(|&x| (x as i8).unsigned_abs() as u64)
+            .sum::<u64>()
+    };
+    let (best, _) = trial
+        .iter()
+        .enumerate()
+        .map(|(k, t)| (k, cost(t)))
+        .min_by_key(|&(_, c)| c)
+        .unwrap_or((2, 0));
+    // PNG filter types: 0 None, 1 Sub, 2 Up, 4 Paeth.
+    out.push([0u8, 1, 2, 4][best]);
+    out.extend_from_slice(&trial[best]);
+}
+
+/// Encodes one page: JPEG at `quality` for photographic pages, lossless Flate otherwise; grey
+/// when the page has no colour.
+pub fn encode(page: &PageImage, quality: u8) -> Result<EncodedPage, Error> {
+    let expected = page.width_px as usize * page.height_px as usize * 3;
+    if page.rgb.len() != expected || page.width_px == 0 || page.height_px == 0 {
+        return Err(Error::parse("image", "page pixels do not match its size"));
+    }
+    let gray = is_gray(&page.rgb);
+    let pixels: std::borrow::Cow<'_, [u8]> = if gray {
+        page.rgb
+            .chunks_exact(3)
+            .map(|p| p[1])
+            .collect::<Vec<u8>>()
+            .into()
+    } else {
+        page.rgb.as_slice().into()
     };
     let comps = if gray { 1 } else { 3 };
-    if is_line_art(&page.rgb) {
-        // PNG "Up" predictor on every row, then zlib: compact for text and drawings.
+    let line_art = is_line_art(&page.rgb);
+    let flate = |level: u32| -> Result<Vec<u8>, Error> {
         let row = page.width_px as usize * comps;
-        let mut z = ZlibEncoder::new(Vec::new(), Compression::new(6));
+        let mut z = ZlibEncoder::new(Vec::new(), Compression::new(level));
         let mut prev = vec![0u8; row];
         let mut line = Vec::with_capacity(row + 1);
-        for cur in pixels.chunks_exact(row.max(1)) {
+        let mut trial: [Vec<u8>; 4] = Default::default();
+        for cur in pixels.chunks_exact(row) {
             line.clear();
-            line.push(2u8);
-            line.extend(cur.iter().zip(&prev).map(|(c, p)| c.wrapping_sub(*p)));
+            predict_row(cur, &prev, comps, &mut line, &mut trial);
             z.write_all(&line)?;
             prev.copy_from_slice(cur);
         }
-        Ok(Encoded {
-            data: z.finish()?,
-            gray,
-            encoding: Encoding::Flate,
-        })
-    } else {
+        Ok(z.finish()?)
+    };
+    let jpeg = |q: u8| -> Result<Vec<u8>, Error> {
         let mut out = Vec::new();
         let color = if gray {
             ExtendedColorType::L8
         } else {
             ExtendedColorType::Rgb8
         };
-        JpegEncoder::new_with_quality(&mut out, quality.clamp(1, 100))
+        JpegEncoder::new_with_quality(&mut out, q.clamp(1, 100))
             .encode(&pixels, page.width_px, page.height_px, color)
             .map_err(|e| Error::parse("jpeg", e.to_string()))?;
-        Ok(Encoded {
-            data: out,
-            gray,
-            encoding: Encoding::Jpeg,
-        })
+        Ok(out)
+    };
+    let encoding = if line_art {
+        Encoding::Flate
+    } else {
+        Encoding::Jpeg
+    };
+    // The first attempt is the configured one; the others only when its bytes spell a keyword.
+    let mut data = Vec::new();
+    let mut clean = false;
+    for attempt in 0..4u8 {
+        data = match encoding {
+            Encoding::Flate => flate([6, 5, 7, 4][attempt as usize])?,
+            Encoding::Jpeg => {
+                let q = quality.clamp(1, 100);
+                let q = match attempt {
+                    0 => q,
+                    1 => q.saturating_sub(1).max(1),
+                    2 => (q + 1).min(100),
+                    _ => q.saturating_sub(2).max(1),
+                };
+                jpeg(q)?
+            }
+        };
+        if clean_of_keywords(&data) {
+            clean = true;
+            break;
+        }
+    }
+    let hex = !clean;
+    if hex {
+        data = to_hex(&data);
+    }
+    Ok(EncodedPage {
+        width_pt: page.width_pt,
+        height_pt: page.height_pt,
+        width_px: page.width_px,
+        height_px: page.height_px,
+        gray,
+        encoding,
+        data,
+        hex,
+    })
+}
+
+/// Checks the options: a resolution that renders something and a JPEG quality in range.
+pub fn check_options(opts: &ImagePdfOptions) -> Result<(), Error> {
+    if !(opts.dpi.is_finite() && (9.0..=2400.0).contains(&opts.dpi)) {
+        return Err(Error::unsupported(format!(
+            "image-PDF conversion at {} dpi (9 to 2400)",
+            opts.dpi
+        )));
+    }
+    if !(1..=100).contains(&opts.jpeg_quality) {
+        return Err(Error::unsupported(format!(
+            "JPEG quality {} (1 to 100)",
+            opts.jpeg_quality
+        )));
+    }
+    Ok(())
+}
+
+/// 画像PDF変換 of a PDF: every page rendered at `opts.dpi` and encoded on the worker that
+/// rendered it, in parallel, under the budget's page, pixel and time limits; then written as
+/// an image-only PDF.
+pub fn from_pdf(
+    data: &[u8],
+    password: Option<&str>,
+    opts: &ImagePdfOptions,
+    budget: &Budget,
+) -> Result<ImagePdf, Error> {
+    from_pdf_with_ocr(data, password, opts, budget, None)
+}
+
+/// [`from_pdf`], with an invisible OCR text layer when `ocr` is given: each page's words are
+/// recognised from the pixels kiyome rendered (never from the input) on the worker that
+/// rendered the page, before the pixels are encoded and dropped.
+pub fn from_pdf_with_ocr(
+    data: &[u8],
+    password: Option<&str>,
+    opts: &ImagePdfOptions,
+    budget: &Budget,
+    ocr: Option<crate::ocr::OcrOptions>,
+) -> Result<ImagePdf, Error> {
+    check_options(opts)?;
+    let (quality, dpi) = (opts.jpeg_quality, opts.dpi);
+    let pages = crate::render::render_each(data, password, opts.dpi, budget, move |page| {
+        let words = match &ocr {
+            Some(o) => Some(crate::ocr::page_words(&page, Some(dpi), o)?),
+            None => None,
+        };
+        Ok((encode(&page, quality)?, words))
+    })?;
+    let (pages, words): (Vec<EncodedPage>, Vec<Option<Vec<crate::ocr::Word>>>) =
+        pages.into_iter().unzip();
+    let words: Option<Vec<Vec<crate::ocr::Word>>> = words.into_iter().collect();
+    Ok(finish(pages, words.as_deref()))
+}
+
+/// An image-only PDF of already rendered pages (images become one page each).
+pub fn from_pages(pages: &[PageImage], opts: &ImagePdfOptions) -> Result<ImagePdf, Error> {
+    from_pages_with_text(pages, opts, None)
+}
+
+/// [`from_pages`], with an invisible OCR text layer when `words` gives the recognised words
+/// of each page (pixels of that page's image); see [`crate::ocr_layer`]. Only this adds a
+/// font.
+pub fn from_pages_with_text(
+    pages: &[PageImage],
+    opts: &ImagePdfOptions,
+    words: Option<&[Vec<crate::ocr::Word>]>,
+) -> Result<ImagePdf, Error> {
+    check_options(opts)?;
+    use rayon::prelude::*;
+    let encoded: Vec<EncodedPage> = pages
+        .par_iter()
+        .map(|p| encode(p, opts.jpeg_quality))
+        .collect::<Result<_, _>>()?;
+    Ok(finish(encoded, words))
+}
+
+fn finish(pages: Vec<EncodedPage>, words: Option<&[Vec<crate::ocr::Word>]>) -> ImagePdf {
+    ImagePdf {
+        pdf: write_with_text(&pages, words),
+        encodings: pages.iter().map(|p| p.encoding).collect(),
+        ocr_words: words.map(|w| w.iter().map(Vec::len).sum()),
     }
 }
 
@@ -122,24 +412,31 @@ pub fn build(
     build_with_text(pages, opts, None)
 }
 
-/// [`build`], with an invisible OCR text layer when `words` gives the recognised words of
-/// each page (pixels of that page's image); see [`crate::ocr_layer`]. Only this adds a font.
+/// [`build`] with an optional invisible OCR text layer (see [`from_pages_with_text`]).
 pub fn build_with_text(
     pages: &[PageImage],
     opts: &ImagePdfOptions,
     words: Option<&[Vec<crate::ocr::Word>]>,
 ) -> Result<(Vec<u8>, Vec<Encoding>), Error> {
-    use rayon::prelude::*;
+    let out = from_pages_with_text(pages, opts, words)?;
+    Ok((out.pdf, out.encodings))
+}
+
+/// Writes encoded pages as a PDF: a catalog, a page tree, and per page a page, a content
+/// stream that paints the image over the whole page, and the image. Nothing else.
+pub fn write(pages: &[EncodedPage]) -> Vec<u8> {
+    write_with_text(pages, None)
+}
+
+/// [`write`], plus an invisible OCR text layer (one font, text render mode 3) when `words`
+/// gives each page's recognised words.
+pub fn write_with_text(pages: &[EncodedPage], words: Option<&[Vec<crate::ocr::Word>]>) -> Vec<u8> {
     let layer = words.map(crate::ocr_layer::LayerFont::new);
     let font_no = 3 + 3 * pages.len();
     let font_res = match &layer {
         Some(_) => format!(" /Font << {} {font_no} 0 R >>", crate::ocr_layer::FONT),
         None => String::new(),
     };
-    let encoded: Vec<Encoded> = pages
-        .par_iter()
-        .map(|p| encode(p, opts.jpeg_quality))
-        .collect::<Result<_, _>>()?;
     let mut w = Writer::default();
     w.buf.extend_from_slice(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n");
     let n = pages.len();
@@ -150,9 +447,9 @@ pub fn build_with_text(
         2,
         format!("<< /Type /Pages /Kids [{}] /Count {n} >>", kids.join(" ")).as_bytes(),
     );
-    for (i, (page, enc)) in pages.iter().zip(&encoded).enumerate() {
+    for (i, enc) in pages.iter().enumerate() {
         let (page_no, content_no, image_no) = (3 + 3 * i, 4 + 3 * i, 5 + 3 * i);
-        let (wpt, hpt) = (fmt(page.width_pt), fmt(page.height_pt));
+        let (wpt, hpt) = (fmt(enc.width_pt), fmt(enc.height_pt));
         w.obj(
             page_no,
             format!(
@@ -161,8 +458,8 @@ pub fn build_with_text(
             .as_bytes(),
         );
         let mut content = format!("q {wpt} 0 0 {hpt} 0 0 cm /Im0 Do Q\n");
-        if let (Some(l), Some(w)) = (&layer, words.and_then(|w| w.get(i))) {
-            content.push_str(&l.content(w, page));
+        if let (Some(l), Some(ws)) = (&layer, words.and_then(|w| w.get(i))) {
+            content.push_str(&l.content(ws, &enc.dims()));
         }
         w.stream(
             content_no,
@@ -174,18 +471,23 @@ pub fn build_with_text(
         } else {
             "/DeviceRGB"
         };
-        let filter = match enc.encoding {
-            Encoding::Jpeg => "/Filter /DCTDecode".to_string(),
-            Encoding::Flate => format!(
-                "/Filter /FlateDecode /DecodeParms << /Predictor 15 /Colors {} /BitsPerComponent 8 /Columns {} >>",
-                if enc.gray { 1 } else { 3 },
-                page.width_px
-            ),
+        let params = format!(
+            "<< /Predictor 15 /Colors {} /BitsPerComponent 8 /Columns {} >>",
+            if enc.gray { 1 } else { 3 },
+            enc.width_px
+        );
+        let filter = match (enc.encoding, enc.hex) {
+            (Encoding::Jpeg, false) => "/Filter /DCTDecode".to_string(),
+            (Encoding::Jpeg, true) => "/Filter [/ASCIIHexDecode /DCTDecode]".to_string(),
+            (Encoding::Flate, false) => format!("/Filter /FlateDecode /DecodeParms {params}"),
+            (Encoding::Flate, true) => {
+                format!("/Filter [/ASCIIHexDecode /FlateDecode] /DecodeParms [null {params}]")
+            }
         };
         let dict = format!(
             "<< /Type /XObject /Subtype /Image /Width {} /Height {} /ColorSpace {cs} /BitsPerComponent 8 {filter} /Length {} >>",
-            page.width_px,
-            page.height_px,
+            enc.width_px,
+            enc.height_px,
             enc.data.len()
         );
         w.stream(image_no, &dict, &enc.data);
@@ -211,7 +513,7 @@ pub fn build_with_text(
         format!("trailer\n<< /Size {total} /Root 1 0 R >>\nstartxref\n{xref_at}\n%%EOF\n")
             .as_bytes(),
     );
-    Ok((w.buf, encoded.iter().map(|e| e.encoding).collect()))
+    w.buf
 }
 
 /// A number for PDF syntax: integers as integers, others with at most 3 decimals.
@@ -297,6 +599,15 @@ mod tests {
         assert!(s.contains("/Count 2"));
         assert!(!s.contains("/Font") && !s.contains("/Annots") && !s.contains("/Info"));
         assert!(s.ends_with("%%EOF\n"));
+    }
+
+    #[test]
+    fn keyword_spelled_by_chance_in_image_data_is_found() {
+        assert!(!clean_of_keywords(b"\x00\x9f/AA\x01"));
+        assert!(!clean_of_keywords(b"xx/J#53 yy"));
+        assert!(!clean_of_keywords(b"/JavaScript"));
+        assert!(clean_of_keywords(b"/AAB /Im0 /J #53 /"));
+        assert!(clean_of_keywords(&to_hex(b"/AA/JS")));
     }
 
     #[test]

@@ -17,10 +17,12 @@ pub mod pdftext;
 pub mod render;
 pub mod text;
 mod unicode_fallback;
+mod workers;
 mod xlsx_text;
 
 pub use image_pages::image_page;
 
-pub use fonts::cjk_available;
-pub use imagepdf::{Encoding, ImagePdfOptions};
-pub use render::{PageImage, page_count, render_pages};
+pub use fonts::{FONT_DIRS_ENV, cjk_available};
+pub use imagepdf::{EncodedPage, Encoding, ImagePdf, ImagePdfOptions};
+pub use render::{PageImage, page_count, render_each, render_pages};
+pub use workers::abandoned_pages;

@@ -12,6 +12,26 @@ use crate::render::PageImage;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+/// A page's size in points and in pixels of its image.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Dims {
+    pub(crate) width_pt: f32,
+    pub(crate) height_pt: f32,
+    pub(crate) width_px: u32,
+    pub(crate) height_px: u32,
+}
+
+impl From<&PageImage> for Dims {
+    fn from(p: &PageImage) -> Dims {
+        Dims {
+            width_pt: p.width_pt,
+            height_pt: p.height_pt,
+            width_px: p.width_px,
+            height_px: p.height_px,
+        }
+    }
+}
+
 /// Resource name of the layer's font on every page.
 pub(crate) const FONT: &str = "/Fkiyome";
 
@@ -34,7 +54,7 @@ impl LayerFont {
     }
 
     /// Content-stream operators that place `words` (pixels of `page`) invisibly on the page.
-    pub(crate) fn content(&self, words: &[Word], page: &PageImage) -> String {
+    pub(crate) fn content(&self, words: &[Word], page: &Dims) -> String {
         let sx = page.width_pt as f64 / page.width_px.max(1) as f64;
         let sy = page.height_pt as f64 / page.height_px.max(1) as f64;
         let mut s = String::new();
@@ -168,7 +188,7 @@ mod tests {
         };
         let layers = vec![vec![word("東京", 0, 0), word("都𠮟", 100, 50)]];
         let f = LayerFont::new(&layers);
-        let c = f.content(&layers[0], &page);
+        let c = f.content(&layers[0], &(&page).into());
         assert!(c.starts_with("BT 3 Tr\n") && c.ends_with("ET\n"), "{c}");
         // 20 px high at 0.5 pt/px: 10 pt; two glyphs of 10 pt over 50 pt: Tz 250.
         assert!(

@@ -80,7 +80,10 @@ pub fn to_pdf(data: &[u8], kind: Kind, opts: &OfficeOptions) -> Result<Vec<u8>, 
             "conversion of {kind} to PDF: {reason}"
         )));
     }
+    // The program as the sandbox sees it: its real path (PATH entries are often symlinks), whose
+    // top directory is bound read-only when it is not under /usr (LibreOffice in /opt).
     let soffice = find(&["soffice", "libreoffice"]).unwrap_or_default();
+    let soffice = std::fs::canonicalize(&soffice).unwrap_or(soffice);
     let job = tempfile_dir()?;
     let result = run(&soffice, job.path(), data, kind, opts);
     drop(job);
@@ -123,6 +126,7 @@ fn run(
         .args([
             "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/var",
         ])
+        .args(extra_binds(soffice))
         .arg("--bind")
         .arg(job)
         .arg("/job")
@@ -188,6 +192,20 @@ fn run(
     }
 }
 
+/// `--ro-bind DIR DIR` for the top directory of `soffice` when it is outside what the sandbox
+/// binds already (`/usr`, `/etc`).
+fn extra_binds(soffice: &Path) -> Vec<std::ffi::OsString> {
+    let mut parts = soffice.components();
+    parts.next(); // the root
+    match parts.next() {
+        Some(std::path::Component::Normal(top)) if top != "usr" && top != "etc" => {
+            let dir = Path::new("/").join(top);
+            vec!["--ro-bind".into(), dir.clone().into(), dir.into()]
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// A private temporary directory, removed on drop.
 struct TempDir(PathBuf);
 
@@ -222,4 +240,16 @@ fn tempfile_dir() -> Result<TempDir, Error> {
     Err(Error::Io(std::io::Error::other(
         "cannot create a private temporary directory",
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn libreoffice_outside_usr_is_bound_read_only() {
+        assert!(extra_binds(Path::new("/usr/lib/libreoffice/program/soffice")).is_empty());
+        let b = extra_binds(Path::new("/opt/libreoffice7.6/program/soffice"));
+        assert_eq!(b, vec!["--ro-bind", "/opt", "/opt"]);
+    }
 }

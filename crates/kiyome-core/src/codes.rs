@@ -84,6 +84,11 @@ pub const CORE_CODES: &[CodeInfo] = &[
         "Handling the input took longer than `max_wall_ms`.",
     ),
     c(
+        "limit.page_time",
+        Medium,
+        "Rendering one page (image-PDF conversion) took longer than `max_page_ms`.",
+    ),
+    c(
         "parse.failed",
         Medium,
         "The input is not a well-formed file of its kind; default deny blocks it.",

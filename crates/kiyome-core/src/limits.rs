@@ -44,6 +44,9 @@ pub struct Limits {
     pub max_pages: u32,
     /// Wall-clock time for one top-level input, in milliseconds (default 60 000).
     pub max_wall_ms: u64,
+    /// Wall-clock time for rendering one page (image-PDF conversion), in milliseconds
+    /// (default 20 000).
+    pub max_page_ms: u64,
 }
 
 impl Default for Limits {
@@ -63,6 +66,7 @@ impl Default for Limits {
             max_pixels: 100_000_000,
             max_pages: 2_000,
             max_wall_ms: 60_000,
+            max_page_ms: 20_000,
         }
     }
 }
@@ -120,6 +124,8 @@ pub enum LimitKind {
     Pages,
     /// [`Limits::max_wall_ms`]
     WallTime,
+    /// [`Limits::max_page_ms`]
+    PageTime,
 }
 
 impl LimitKind {
@@ -137,6 +143,7 @@ impl LimitKind {
             LimitKind::Pixels => "limit.pixels",
             LimitKind::Pages => "limit.pages",
             LimitKind::WallTime => "limit.wall_time",
+            LimitKind::PageTime => "limit.page_time",
         }
     }
 }

@@ -320,6 +320,7 @@ impl Engine {
 
     /// 画像PDF変換: render every page (PDF directly; Office/ODF/RTF/text/HTML through the
     /// LibreOffice sandbox first; an image as one page) and rebuild a PDF of images only.
+    /// The optional invisible OCR layer reads the pages kiyome rendered, never the input.
     fn image_pdf(
         &self,
         data: &[u8],
@@ -327,15 +328,39 @@ impl Engine {
         ctx: &Ctx<'_>,
         out: &mut Inspection,
     ) -> Result<Disarmed, Error> {
+        use kiyome_convert::imagepdf;
         let opts = &self.policy.image_pdf;
         let pw = self.password.as_deref();
-        let pages = match kind.class() {
-            KindClass::Pdf => kiyome_convert::render_pages(data, pw, opts.dpi, ctx.budget)?,
+        let ocr = self
+            .policy
+            .ocr
+            .image_pdf_text_layer
+            .then(|| self.policy.ocr.clone());
+        let converted = match kind.class() {
+            KindClass::Pdf => imagepdf::from_pdf_with_ocr(data, pw, opts, ctx.budget, ocr)?,
             KindClass::Image => match kind {
                 Kind::Heic | Kind::Avif | Kind::Jxl => {
                     return Err(Error::unsupported(format!("decoding {kind} images")));
                 }
-                _ => vec![kiyome_convert::image_page(data, opts.dpi, ctx.limits())?],
+                _ => {
+                    let page = kiyome_convert::image_page(data, opts.dpi, ctx.limits())?;
+                    let words = match &ocr {
+                        Some(o) => {
+                            ctx.budget.check_time()?;
+                            Some(vec![kiyome_convert::ocr::page_words(
+                                &page,
+                                Some(opts.dpi),
+                                o,
+                            )?])
+                        }
+                        None => None,
+                    };
+                    imagepdf::from_pages_with_text(
+                        std::slice::from_ref(&page),
+                        opts,
+                        words.as_deref(),
+                    )?
+                }
             },
             KindClass::Ole if kind == Kind::OoxmlEncrypted => {
                 return Err(Error::Encrypted {
@@ -355,7 +380,8 @@ impl Engine {
                 ) =>
             {
                 let pdf = kiyome_convert::office::to_pdf(data, kind, &self.policy.libreoffice)?;
-                kiyome_convert::render_pages(&pdf, None, opts.dpi, ctx.budget)?
+                ctx.budget.check_time()?;
+                imagepdf::from_pdf_with_ocr(&pdf, None, opts, ctx.budget, ocr)?
             }
             _ => {
                 return Err(Error::unsupported(format!(
@@ -363,20 +389,7 @@ impl Engine {
                 )));
             }
         };
-        // The optional invisible OCR layer reads the pages kiyome rendered, never the input.
-        let words = if self.policy.ocr.image_pdf_text_layer {
-            use rayon::prelude::*;
-            ctx.budget.check_time()?;
-            let w: Vec<Vec<kiyome_convert::ocr::Word>> = pages
-                .par_iter()
-                .map(|p| kiyome_convert::ocr::page_words(p, Some(opts.dpi), &self.policy.ocr))
-                .collect::<Result<_, _>>()?;
-            Some(w)
-        } else {
-            None
-        };
-        let (pdf, encodings) =
-            kiyome_convert::imagepdf::build_with_text(&pages, opts, words.as_deref())?;
+        let encodings = &converted.encodings;
         let jpeg = encodings
             .iter()
             .filter(|e| **e == kiyome_convert::Encoding::Jpeg)
@@ -385,22 +398,19 @@ impl Engine {
             Finding::new("convert.image_pdf", Severity::Info, "file")
                 .detail(format!(
                     "{} page(s) rendered at {} dpi ({} JPEG, {} lossless){}",
-                    pages.len(),
+                    encodings.len(),
                     opts.dpi,
                     jpeg,
-                    pages.len() - jpeg,
-                    match &words {
-                        Some(w) => format!(
-                            "; invisible OCR text layer of {} word(s)",
-                            w.iter().map(Vec::len).sum::<usize>()
-                        ),
+                    encodings.len() - jpeg,
+                    match converted.ocr_words {
+                        Some(n) => format!("; invisible OCR text layer of {n} word(s)"),
                         None => String::new(),
                     }
                 ))
                 .action(Action::Converted),
         );
         Ok(Disarmed {
-            data: pdf,
+            data: converted.pdf,
             kind: Kind::Pdf,
         })
     }
