@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod audit;
 pub mod cert;
 pub mod decrypt;
 pub mod encrypt;

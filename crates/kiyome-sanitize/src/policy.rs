@@ -76,6 +76,8 @@ pub struct Policy {
     pub image_pdf: kiyome_convert::ImagePdfOptions,
     /// The LibreOffice sandbox used to convert Office/ODF/RTF/text to PDF.
     pub libreoffice: kiyome_convert::office::OfficeOptions,
+    /// The quarantine of originals: retention period (`[quarantine]`).
+    pub quarantine: kiyome_mail::quarantine::QuarantineOptions,
 }
 
 impl Default for Policy {
@@ -95,6 +97,7 @@ impl Default for Policy {
             office: Default::default(),
             image_pdf: Default::default(),
             libreoffice: Default::default(),
+            quarantine: Default::default(),
         }
     }
 }
