@@ -6,6 +6,7 @@ pub mod decrypt;
 pub mod encrypt;
 pub mod erase;
 pub mod findings;
+pub mod hidden_opts;
 pub mod inspect;
 pub mod keys;
 pub mod ledger;
