@@ -145,7 +145,10 @@ fn scrub_and_redact_flags_keep_or_remove_hidden_content() {
         &run("scrub", &docx, "b.docx", &["--keep-hidden-text"]),
         hidden
     ));
-    assert!(contains(&run("redact", &docx, "c.docx", &["--keep-hidden"]), hidden));
+    assert!(contains(
+        &run("redact", &docx, "c.docx", &["--keep-hidden"]),
+        hidden
+    ));
     // The last flag wins; --keep-hidden is overridden per kind.
     assert!(!contains(
         &run(
@@ -157,7 +160,12 @@ fn scrub_and_redact_flags_keep_or_remove_hidden_content() {
         hidden
     ));
     assert!(!contains(
-        &run("redact", &docx, "e.docx", &["--keep-hidden", "--remove-hidden-text"]),
+        &run(
+            "redact",
+            &docx,
+            "e.docx",
+            &["--keep-hidden", "--remove-hidden-text"]
+        ),
         hidden
     ));
 
@@ -169,7 +177,10 @@ fn scrub_and_redact_flags_keep_or_remove_hidden_content() {
     ));
 
     let pptx = fixture("redact_pptx_hidden_info.pptx");
-    assert!(!contains(&run("scrub", &pptx, "a.pptx", &[]), "notesSlides/"));
+    assert!(!contains(
+        &run("scrub", &pptx, "a.pptx", &[]),
+        "notesSlides/"
+    ));
     assert!(contains(
         &run("scrub", &pptx, "b.pptx", &["--keep-notes"]),
         "notesSlides/"

@@ -57,11 +57,12 @@ fn xlsx() -> Vec<u8> {
 <row r="1"><c r="A1" t="inlineStr"><is><t>VISIBLE-A1</t></is></c><c r="B1"><v>1</v></c><c r="C1" t="inlineStr"><is><t>HIDDEN-COL-C1</t></is></c></row>
 <row r="2"><c r="A2" t="inlineStr"><is><t>VISIBLE-A2</t></is></c><c t="inlineStr"><is><t>VISIBLE-B2</t></is></c><c t="inlineStr"><is><t>HIDDEN-COL-C2</t></is></c></row>
 <row r="3" hidden="1"><c r="A3" t="inlineStr"><is><t>HIDDEN-ROW-A3</t></is></c><c r="D3"><f t="shared" ref="D3:D5" si="0">B1*777</f><v>777</v></c></row>
-<row r="4"><c r="D4"><f t="shared" si="0"/><v>778</v></c></row>
+<row r="4"><c r="D4"><f t="shared" si="0"/><v>778</v></c><c r="E4" t="s"><v>0</v></c><c r="F4" t="s"><v>3</v></c></row>
+<row r="5" hidden="1"><c r="A5" t="s"><v>1</v></c><c r="B5" t="s"><v>3</v></c></row>
 </sheetData></worksheet>"#
     );
     let hidden_sheet = format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{S}" xmlns:r="{DOC_REL}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>HIDDEN-SHEET-NAME-LIST</t></is></c></row></sheetData><tableParts count="1"><tablePart r:id="rId1"/></tableParts></worksheet>"#
+        r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{S}" xmlns:r="{DOC_REL}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>HIDDEN-SHEET-NAME-LIST</t></is></c><c r="B1" t="s"><v>2</v></c></row></sheetData><tableParts count="1"><tablePart r:id="rId1"/></tableParts></worksheet>"#
     );
     let very_hidden = format!(
         r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{S}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>VERY-HIDDEN-SHEET</t></is></c></row></sheetData></worksheet>"#
@@ -70,7 +71,7 @@ fn xlsx() -> Vec<u8> {
         (
             "[Content_Types].xml",
             format!(
-                r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="{ct}.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="{ct}.worksheet+xml"/><Override PartName="/xl/worksheets/sheet2.xml" ContentType="{ct}.worksheet+xml"/><Override PartName="/xl/worksheets/sheet3.xml" ContentType="{ct}.worksheet+xml"/><Override PartName="/xl/tables/table1.xml" ContentType="{ct}.table+xml"/><Override PartName="/xl/calcChain.xml" ContentType="{ct}.calcChain+xml"/></Types>"#
+                r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="{ct}.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="{ct}.worksheet+xml"/><Override PartName="/xl/worksheets/sheet2.xml" ContentType="{ct}.worksheet+xml"/><Override PartName="/xl/worksheets/sheet3.xml" ContentType="{ct}.worksheet+xml"/><Override PartName="/xl/tables/table1.xml" ContentType="{ct}.table+xml"/><Override PartName="/xl/calcChain.xml" ContentType="{ct}.calcChain+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="{ct}.sharedStrings+xml"/></Types>"#
             ),
         ),
         (
@@ -88,7 +89,13 @@ fn xlsx() -> Vec<u8> {
         (
             "xl/_rels/workbook.xml.rels",
             format!(
-                r#"<?xml version="1.0"?><Relationships xmlns="{PKG_RELS}"><Relationship Id="rId1" Type="{DOC_REL}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{DOC_REL}/worksheet" Target="worksheets/sheet2.xml"/><Relationship Id="rId3" Type="{DOC_REL}/worksheet" Target="/xl/worksheets/sheet3.xml"/><Relationship Id="rId4" Type="{DOC_REL}/calcChain" Target="calcChain.xml"/></Relationships>"#
+                r#"<?xml version="1.0"?><Relationships xmlns="{PKG_RELS}"><Relationship Id="rId1" Type="{DOC_REL}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{DOC_REL}/worksheet" Target="worksheets/sheet2.xml"/><Relationship Id="rId3" Type="{DOC_REL}/worksheet" Target="/xl/worksheets/sheet3.xml"/><Relationship Id="rId4" Type="{DOC_REL}/calcChain" Target="calcChain.xml"/><Relationship Id="rId5" Type="{DOC_REL}/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#
+            ),
+        ),
+        (
+            "xl/sharedStrings.xml",
+            format!(
+                r#"<?xml version="1.0"?><sst xmlns="{S}" count="5" uniqueCount="4"><si><t>VISIBLE-SST</t></si><si><r><t>HIDDEN-ROW-SST</t></r></si><si><t>HIDDEN-SHEET-SST</t><rPh sb="0" eb="1"><t>ヒミツ</t></rPh></si><si><t>SHARED-BOTH</t></si></sst>"#
             ),
         ),
         ("xl/worksheets/sheet1.xml", sheet1),
@@ -246,6 +253,8 @@ fn excel_hidden_sheets_rows_and_columns_removed_by_default_kept_on_request() {
         "VERY-HIDDEN-SHEET",
         "xl/tables/table1.xml",
         "xl/calcChain.xml",
+        "HIDDEN-ROW-SST",
+        "HIDDEN-SHEET-SST",
     ] {
         assert!(!has(&d.bytes, gone), "{gone} survived");
     }
@@ -255,6 +264,8 @@ fn excel_hidden_sheets_rows_and_columns_removed_by_default_kept_on_request() {
         "VISIBLE-B2",
         "<v>778</v>",
         "Names",
+        "VISIBLE-SST",
+        "SHARED-BOTH",
     ] {
         assert!(has(&d.bytes, kept), "{kept} lost");
     }
@@ -276,6 +287,8 @@ fn excel_hidden_sheets_rows_and_columns_removed_by_default_kept_on_request() {
         "HIDDEN-SHEET-NAME-LIST",
         "VERY-HIDDEN-SHEET",
         "TABLE-OF-HIDDEN-SHEET",
+        "HIDDEN-ROW-SST",
+        "HIDDEN-SHEET-SST",
     ] {
         assert!(has(&k.bytes, kept), "{kept} lost although kept by policy");
     }
@@ -331,4 +344,99 @@ fn powerpoint_notes_removed_by_default_kept_on_request() {
     );
     let codes = default_verify_codes(&data, Kind::Pptx);
     assert!(codes.contains(&"verify.notes".to_string()), "{codes:?}");
+}
+
+/// The outputs with hidden content removed still open: LibreOffice converts them (and
+/// pdftotext finds the visible text and none of the removed text), openpyxl and python-docx
+/// load them.
+#[test]
+fn outputs_without_hidden_content_open_in_libreoffice_and_python_readers() {
+    use kiyome_core::corpus::{find_peer_tool, peer_tool};
+    use std::process::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (name, data, kind) in [
+        ("doc.docx", docx(), Kind::Docx),
+        ("book.xlsx", xlsx(), Kind::Xlsx),
+    ] {
+        let b = Budget::new(&Limits::default());
+        let ctx = Ctx::new(&b, &NoNesting);
+        let plan = Plan::default();
+        let mut r = RedactionReport::new(&plan, "00");
+        let out = office::scrub(&data, kind, &ScrubOptions::default(), &ctx, &mut r).unwrap();
+        let p = dir.path().join(name);
+        std::fs::write(&p, out.data).unwrap();
+        files.push(p);
+    }
+    if let Some(soffice) = peer_tool("soffice") {
+        let pdf_dir = dir.path().join("pdf");
+        let o = Command::new(&soffice)
+            .arg(format!(
+                "-env:UserInstallation=file://{}",
+                dir.path().join("profile").display()
+            ))
+            .args(["--headless", "--convert-to", "pdf", "--outdir"])
+            .arg(&pdf_dir)
+            .args(&files)
+            .output()
+            .unwrap();
+        let p2t = find_peer_tool("pdftotext");
+        for (pdf, visible, gone) in [
+            ("doc.pdf", "VISIBLE-BODY", "WHITE-ON-WHITE"),
+            ("doc.pdf", "WHITE-ON-NAVY", "HIDDEN-VANISH"),
+            // Cells are clipped at the column width in the rendering: prefixes only.
+            ("book.pdf", "VISIBLE-A", "HIDDEN"),
+            ("book.pdf", "SHARED-BOTH", "HIDDEN"),
+        ] {
+            let pdf = pdf_dir.join(pdf);
+            assert!(
+                pdf.is_file(),
+                "LibreOffice did not convert: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            if let Some(p2t) = &p2t {
+                let t = Command::new(p2t).arg(&pdf).arg("-").output().unwrap();
+                let text = String::from_utf8_lossy(&t.stdout);
+                assert!(text.contains(visible) && !text.contains(gone), "{text}");
+            }
+        }
+    }
+    let Some(py) = find_peer_tool("python").or_else(|| find_peer_tool("python3")) else {
+        return;
+    };
+    let script = r#"
+import sys, docx, openpyxl
+d = docx.Document(sys.argv[1])
+text = "".join(p.text for p in d.paragraphs)
+assert "VISIBLE-BODY" in text and "HIDDEN-VANISH" not in text and "WHITE-ON-WHITE" not in text, text
+wb = openpyxl.load_workbook(sys.argv[2])
+assert [ws.title for ws in wb.worksheets] == ["Visible", "Names", "Deep"], wb.sheetnames
+vals = [str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+assert "VISIBLE-A1" in vals and "VISIBLE-SST" in vals, vals
+assert not any("HIDDEN" in v for v in vals), vals
+print("ok")
+"#;
+    let has_modules = Command::new(&py)
+        .args(["-c", "import docx, openpyxl"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_modules {
+        assert!(
+            !kiyome_core::corpus::is_ci(),
+            "python-docx/openpyxl missing under CI"
+        );
+        return;
+    }
+    let o = Command::new(&py)
+        .arg("-c")
+        .arg(script)
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
 }

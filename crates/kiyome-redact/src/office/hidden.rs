@@ -351,37 +351,81 @@ impl CellCursor {
     }
 }
 
-/// Pre-scans a worksheet for its hidden rows and columns.
-pub(crate) fn sheet_hidden(data: &[u8], part: &str, ctx: &Ctx<'_>) -> Result<SheetHidden, Error> {
-    let mut out = SheetHidden::default();
+/// What a worksheet pre-scan found.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct SheetScan {
+    /// Its hidden rows and columns.
+    pub hidden: SheetHidden,
+    /// Shared strings (`t="s"` cells) of cells that stay.
+    pub kept_strings: HashSet<u32>,
+    /// Shared strings of cells that go (hidden rows/columns, or every cell of an emptied
+    /// hidden sheet).
+    pub removed_strings: HashSet<u32>,
+}
+
+/// Pre-scans a worksheet: its hidden rows and columns, and which shared strings its kept and
+/// removed cells use. `remove_all`: the sheet is emptied (a hidden sheet); `remove_hidden`:
+/// the cells of hidden rows and columns go.
+pub(crate) fn sheet_scan(
+    data: &[u8],
+    part: &str,
+    remove_all: bool,
+    remove_hidden: bool,
+    ctx: &Ctx<'_>,
+) -> Result<SheetScan, Error> {
+    let mut out = SheetScan::default();
+    let h = &mut out.hidden;
     let mut cur = CellCursor::default();
     let mut in_hidden_cell = false;
+    // The open cell: (shared-string cell, removed); and whether we are in its <v>.
+    let mut cell: Option<(bool, bool)> = None;
+    let mut in_v = false;
     xml::scan(data, part, ctx, |ev| {
-        if let Ev::Start(el, _) = ev {
-            match el.local() {
+        match ev {
+            Ev::Start(el, empty) => match el.local() {
                 "col" if is_true(el.attr("hidden")) => {
                     let min = el.attr("min").and_then(|v| v.parse().ok()).unwrap_or(1);
                     let max = el.attr("max").and_then(|v| v.parse().ok()).unwrap_or(min);
-                    out.cols.push((min, max.max(min)));
+                    h.cols.push((min, max.max(min)));
                 }
                 "row" => {
                     cur.row(el);
                     if is_true(el.attr("hidden")) {
-                        out.rows.insert(cur.row);
+                        h.rows.insert(cur.row);
                     }
                 }
                 "c" => {
                     let (c, r) = cur.cell(el);
-                    in_hidden_cell = out.hides(c, r);
-                    out.cells += usize::from(in_hidden_cell);
+                    in_hidden_cell = h.hides(c, r);
+                    h.cells += usize::from(in_hidden_cell);
+                    let removed = remove_all || remove_hidden && in_hidden_cell;
+                    cell = (!empty).then_some((el.attr("t") == Some("s"), removed));
                 }
+                "v" if !empty => in_v = true,
                 "f" if in_hidden_cell
                     && el.attr("t") == Some("shared")
                     && el.attr("ref").is_some() =>
                 {
-                    out.dead_shared.extend(el.attr("si").map(str::to_string));
+                    h.dead_shared.extend(el.attr("si").map(str::to_string));
                 }
                 _ => {}
+            },
+            Ev::End(n) => match xml::local(n) {
+                "v" => in_v = false,
+                "c" => cell = None,
+                _ => {}
+            },
+            Ev::Text(t) => {
+                if in_v
+                    && let Some((true, removed)) = cell
+                    && let Ok(i) = t.trim().parse::<u32>()
+                {
+                    if removed {
+                        out.removed_strings.insert(i);
+                    } else {
+                        out.kept_strings.insert(i);
+                    }
+                }
             }
         }
         Ok(())
@@ -531,10 +575,24 @@ mod tests {
         let xml = br#"<worksheet><cols><col min="2" max="3" hidden="1"/></cols><sheetData>
 <row r="1"><c r="A1"/><c/><c r="D1"><f t="shared" ref="D1:D4" si="0">A1</f></c></row>
 <row hidden="1"><c><f t="shared" ref="A2:A9" si="7">1</f></c></row></sheetData></worksheet>"#;
-        let h = ctx_run(|ctx| sheet_hidden(xml, "s", ctx).unwrap());
+        let scan = ctx_run(|ctx| sheet_scan(xml, "s", false, true, ctx).unwrap());
+        let h = scan.hidden;
         assert!(h.hides(2, 1) && h.hides(3, 9) && h.hides(1, 2) && !h.hides(4, 1));
         // B1 (implied), A2 (hidden row); the master in A2 is dead, the one in D1 is not.
         assert_eq!(h.cells, 2);
         assert_eq!(h.dead_shared, ["7".to_string()].into());
+    }
+
+    #[test]
+    fn shared_strings_of_removed_and_kept_cells() {
+        let xml = br#"<worksheet><cols><col min="2" max="2" hidden="1"/></cols><sheetData>
+<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1"><v>2</v></c></row>
+<row r="2" hidden="1"><c r="A2" t="s"><v> 3 </v></c></row></sheetData></worksheet>"#;
+        let scan = ctx_run(|ctx| sheet_scan(xml, "s", false, true, ctx).unwrap());
+        assert_eq!(scan.kept_strings, [0].into());
+        assert_eq!(scan.removed_strings, [1, 3].into());
+        let all = ctx_run(|ctx| sheet_scan(xml, "s", true, false, ctx).unwrap());
+        assert!(all.kept_strings.is_empty());
+        assert_eq!(all.removed_strings, [0, 1, 3].into());
     }
 }

@@ -109,6 +109,8 @@ pub(crate) struct Hook<'p> {
     hidden_sheets: HashSet<String>,
     /// Parts only a removed hidden sheet uses (drawings, tables, comments; lower case).
     hidden_sheet_parts: HashSet<String>,
+    /// Shared-string indices used only by removed cells (emptied in the string table).
+    dead_strings: HashSet<u32>,
     /// VML drawings that only hold Excel comment boxes.
     comment_vml: HashSet<String>,
     /// Image parts in name order: `--area` page N applies to the N-th.
@@ -150,6 +152,8 @@ impl<'p> Hook<'p> {
             Default::default()
         };
         let mut sheets = HashMap::new();
+        let mut kept_strings: HashSet<u32> = HashSet::new();
+        let mut removed_strings: HashSet<u32> = HashSet::new();
         let mut comment_vml = HashSet::new();
         let mut images = Vec::new();
         for name in pkg.names() {
@@ -159,14 +163,21 @@ impl<'p> Hook<'p> {
                 let bytes = pkg.read(&name, ctx)?;
                 styles = hidden::word_styles(&bytes, &name, ctx)?;
             } else if !odf
-                && opts.remove_hidden_cells
+                && (opts.remove_hidden_cells || !hidden_sheets.is_empty())
                 && l.starts_with("xl/worksheets/")
                 && l.ends_with(".xml")
-                && !hidden_sheets.contains(&l)
             {
                 let bytes = pkg.read(&name, ctx)?;
-                let h = hidden::sheet_hidden(&bytes, &name, ctx)?;
-                if h.cells > 0 || !h.dead_shared.is_empty() {
+                let emptied = hidden_sheets.contains(&l);
+                let scan =
+                    hidden::sheet_scan(&bytes, &name, emptied, opts.remove_hidden_cells, ctx)?;
+                kept_strings.extend(scan.kept_strings);
+                removed_strings.extend(scan.removed_strings);
+                let h = scan.hidden;
+                if !emptied
+                    && opts.remove_hidden_cells
+                    && (h.cells > 0 || !h.dead_shared.is_empty())
+                {
                     sheets.insert(l.clone(), h);
                 }
             } else if l.starts_with("xl/drawings/") && l.ends_with(".vml") {
@@ -179,7 +190,11 @@ impl<'p> Hook<'p> {
             }
         }
         images.sort();
+        // Shared strings only removed cells used: their text would stay in the string table.
+        let dead_strings: HashSet<u32> =
+            removed_strings.difference(&kept_strings).copied().collect();
         Ok(Hook {
+            dead_strings,
             odf,
             plan,
             opts: opts.clone(),
@@ -561,8 +576,29 @@ impl<'p> Hook<'p> {
         let hidden = self.sheets.get(&l);
         let remove_sheets = self.opts.remove_hidden_sheets;
         let mut cur = CellCursor::default();
-        // Whether the current cell is kept (its formula may still go with a dead master).
+        let sst = l.ends_with("sharedstrings.xml") && !self.dead_strings.is_empty();
+        let dead_strings = &self.dead_strings;
+        let mut si: i64 = -1;
         let (out, _) = xml::rewrite(data, name, ctx, |el: &El| {
+            if sst {
+                match el.local() {
+                    "si" => si += 1,
+                    // The children of a string item (text, rich runs, phonetic readings):
+                    // an item only removed cells used keeps its place, empty, so the indices
+                    // of the others stay.
+                    "t" | "r" | "rPh" | "phoneticPr"
+                        if u32::try_from(si).is_ok_and(|i| dead_strings.contains(&i)) =>
+                    {
+                        notes.push((
+                            "scrub.hidden_cells",
+                            Action::Removed,
+                            "shared strings only hidden cells used emptied",
+                        ));
+                        return Edit::Drop;
+                    }
+                    _ => {}
+                }
+            }
             if let Some(h) = hidden {
                 match el.local() {
                     "row" => cur.row(el),
@@ -876,6 +912,7 @@ mod tests {
                 sheets: HashMap::new(),
                 hidden_sheets: HashSet::new(),
                 hidden_sheet_parts: HashSet::new(),
+                dead_strings: HashSet::new(),
                 comment_vml: HashSet::new(),
                 images: Vec::new(),
                 col: Collector::default(),
