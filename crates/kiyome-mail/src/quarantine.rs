@@ -355,6 +355,32 @@ mod tests {
     }
 
     #[test]
+    fn a_release_keeps_the_original_at_least_the_retention_from_then() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 7).unwrap();
+        let t0 = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let put = Put {
+            name: "m.eml",
+            reason: "mail.encrypted_attachment",
+            ..Put::default()
+        };
+        let e = store.put_at(b"held", &put, t0).unwrap();
+        assert_eq!(e.expires_unix, t0.timestamp() + 7 * 86_400);
+        // Released on day 1: still kept until day 8; released on day 5: until day 12.
+        let day =
+            |d: i64| chrono::DateTime::from_timestamp(t0.timestamp() + d * 86_400, 0).unwrap();
+        let r = store.mark_released_at(&e, day(1)).unwrap();
+        assert_eq!(r.expires_unix, e.expires_unix + 86_400);
+        let r = store.mark_released_at(&r, day(5)).unwrap();
+        assert_eq!(r.expires_unix, t0.timestamp() + 12 * 86_400);
+        assert_eq!(
+            store.get(&e.sha256).unwrap().unwrap().expires_unix,
+            r.expires_unix
+        );
+        assert!(r.released.is_some());
+    }
+
+    #[test]
     fn tampered_original_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), 1).unwrap();
