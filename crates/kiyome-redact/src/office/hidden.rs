@@ -80,6 +80,17 @@ pub(crate) fn word_styles(data: &[u8], part: &str, ctx: &Ctx<'_>) -> Result<Word
     Ok(out)
 }
 
+/// Whether a Word part can have hidden or white runs at all: it names `vanish`/`specVanish`,
+/// the colour `FFFFFF`, or (when styles hide or whiten text) a character style. A fast byte
+/// search that lets the rewrite skip the pre-scan of most parts; [`word_runs`] decides.
+pub(crate) fn may_hide_runs(data: &[u8], styles: &WordStyles) -> bool {
+    let find = |n: &[u8]| data.windows(n.len()).any(|w| w == n);
+    let white = || data.windows(6).any(|w| w.eq_ignore_ascii_case(b"FFFFFF"));
+    find(b"anish")
+        || white()
+        || (!styles.hidden.is_empty() || !styles.white.is_empty()) && find(b"rStyle")
+}
+
 /// The Word runs of a part, by index in document order (counting only the runs the rewrite
 /// will visit: not those inside a dropped element or a dropped run).
 #[derive(Debug, Default)]

@@ -461,15 +461,21 @@ impl<'p> Hook<'p> {
     fn word(&mut self, name: &str, data: &[u8], ctx: &Ctx<'_>) -> Result<Vec<u8>, Error> {
         let remove_hidden = self.opts.remove_hidden_text;
         let remove_invisible = self.opts.remove_invisible_text;
-        let runs = hidden::word_runs(
-            data,
-            name,
-            &self.styles,
-            remove_hidden,
-            remove_invisible,
-            is_dropped_word_element,
-            ctx,
-        )?;
+        // The pre-scan is a whole extra pass: skipped when the part cannot hide a run (no
+        // vanish, no white, no style that hides or whitens).
+        let runs = if hidden::may_hide_runs(data, &self.styles) {
+            hidden::word_runs(
+                data,
+                name,
+                &self.styles,
+                remove_hidden,
+                remove_invisible,
+                is_dropped_word_element,
+                ctx,
+            )?
+        } else {
+            hidden::WordRuns::default()
+        };
         let mut notes: Vec<(&'static str, Action, &'static str)> = Vec::new();
         if !remove_hidden && !runs.hidden.is_empty() {
             notes.push((
