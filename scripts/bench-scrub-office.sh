@@ -5,8 +5,10 @@
 # them too. kiyome scrubs AND verifies every output (one process, like mat2's one process for
 # all files). exiftool cannot write Office packages, so it runs on the images only.
 # Prints seconds, files/s and the ratios (targets: ≥ 10× mat2, faster than exiftool).
-# Usage: scripts/bench-scrub-office.sh [CORPUS_DIR]   (builds the example in release mode;
-#        KIYOME_BENCH_PROFILE=debug uses a debug build instead, for a quick look only)
+# All three run single-threaded, one process for all files, on the same copies.
+# Usage: scripts/bench-scrub-office.sh [CORPUS_DIR]
+#   Always a release build of kiyome (`cargo build --release`): debug figures mean nothing.
+#   KIYOME_BENCH_MAX_FILES=N keeps N of the accepted files, spread over the list (a quick try).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 corpus="${1:-${KIYOME_CORPUS:-$root/../shared/corpus}}"
@@ -21,20 +23,22 @@ for f in "$corpus"/ooxml-general/* "$corpus"/odf/* "$corpus"/images-metadata/* "
 done
 # Keep only files every tool accepts, so that all do the same work.
 cd "$root"
-profile="${KIYOME_BENCH_PROFILE:-release}"
-if [ "$profile" = release ]; then
-  cargo build -q --release -p kiyome-redact --example scrub
-else
-  cargo build -q -p kiyome-redact --example scrub
-fi
-bin="${CARGO_TARGET_DIR:-$root/target}/$profile/examples/scrub"
-echo "kiyome build: $profile"
+cargo build -q --release -p kiyome-redact --example scrub
+bin="${CARGO_TARGET_DIR:-$root/target}/release/examples/scrub"
+echo "kiyome build: release (target/release/examples/scrub)"
+echo "peers: $(mat2 --version 2>/dev/null | head -1), exiftool $(exiftool -ver)"
 "$bin" "$work/probe" "$work"/in/* 2>/dev/null || true
 cp "$work"/in/* "$work/mat2/"; mat2 "$work"/mat2/* >/dev/null 2>&1 || true
 for f in "$work"/in/*; do
   b="$(basename "$f")"; stem="${b%.*}"; ext="${b##*.}"
   if [ ! -e "$work/mat2/$stem.cleaned.$ext" ] || [ ! -e "$work/probe/$b" ]; then rm -f "$f"; fi
 done
+if [ -n "${KIYOME_BENCH_MAX_FILES:-}" ]; then
+  # Spread over the sorted list, so a quick try still mixes documents and images.
+  total=$(ls "$work/in" | wc -l)
+  ls "$work/in" | sort | awk -v n="$KIYOME_BENCH_MAX_FILES" -v t="$total" \
+    'int(NR*n/t) == int((NR-1)*n/t)' | while read -r f; do rm -f "$work/in/$f"; done
+fi
 rm -rf "$work/mat2" "$work/probe"; mkdir -p "$work/mat2"
 n=$(ls "$work/in" | wc -l); bytes=$(cat "$work"/in/* | wc -c)
 imgs=$(ls "$work/in" | grep -E -i '\.(jpe?g|png|tiff?|webp)$' | wc -l)

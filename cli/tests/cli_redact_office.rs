@@ -101,3 +101,91 @@ fn scrub_odt_and_jpeg_exit_0_and_their_outputs_verify() {
         );
     }
 }
+
+/// Every member of a zip package, decompressed and concatenated with its name.
+fn unzipped(path: &Path) -> Vec<u8> {
+    use std::io::Read;
+    let mut z = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut out = Vec::new();
+    for i in 0..z.len() {
+        let mut f = z.by_index(i).unwrap();
+        out.extend_from_slice(f.name().unwrap().as_bytes());
+        f.read_to_end(&mut out).unwrap();
+    }
+    out
+}
+
+fn contains(hay: &[u8], needle: &str) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[test]
+fn scrub_and_redact_flags_keep_or_remove_hidden_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |cmd: &str, input: &str, out: &str, flags: &[&str]| {
+        let out = dir.path().join(out);
+        let mut a = vec![cmd, input, "--out", s(&out)];
+        if cmd == "redact" {
+            a.extend(["--term", "山田太郎"]);
+        }
+        a.extend(flags);
+        let o = kiyome(&a);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{cmd} {flags:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        unzipped(&out)
+    };
+    let docx = fixture("redact_docx_hidden_info.docx");
+    let hidden = "隠し文字";
+    assert!(!contains(&run("scrub", &docx, "a.docx", &[]), hidden));
+    assert!(contains(
+        &run("scrub", &docx, "b.docx", &["--keep-hidden-text"]),
+        hidden
+    ));
+    assert!(contains(
+        &run("redact", &docx, "c.docx", &["--keep-hidden"]),
+        hidden
+    ));
+    // The last flag wins; --keep-hidden is overridden per kind.
+    assert!(!contains(
+        &run(
+            "scrub",
+            &docx,
+            "d.docx",
+            &["--keep-hidden-text", "--remove-hidden-text"]
+        ),
+        hidden
+    ));
+    assert!(!contains(
+        &run(
+            "redact",
+            &docx,
+            "e.docx",
+            &["--keep-hidden", "--remove-hidden-text"]
+        ),
+        hidden
+    ));
+
+    let xlsx = fixture("redact_xlsx_hidden_info.xlsx");
+    assert!(!contains(&run("scrub", &xlsx, "a.xlsx", &[]), "<f>1+1</f>"));
+    assert!(contains(
+        &run("scrub", &xlsx, "b.xlsx", &["--keep-hidden-cells"]),
+        "<f>1+1</f>"
+    ));
+
+    let pptx = fixture("redact_pptx_hidden_info.pptx");
+    assert!(!contains(
+        &run("scrub", &pptx, "a.pptx", &[]),
+        "notesSlides/"
+    ));
+    assert!(contains(
+        &run("scrub", &pptx, "b.pptx", &["--keep-notes"]),
+        "notesSlides/"
+    ));
+    // Notes kept by the flag are not a leak for scrub, but `kiyome verify` reports them.
+    let o = kiyome(&["verify", s(&dir.path().join("b.pptx"))]);
+    assert_eq!(o.status.code(), Some(1), "verify reports kept notes");
+}

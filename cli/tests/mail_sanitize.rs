@@ -22,32 +22,54 @@ fn kiyome(args: &[&str]) -> (i32, String, String) {
 }
 
 const EXTRACT: &str = r#"
-import json, os, sys
+import json, mailbox, os, re, sys
 from email import policy
 from email.parser import BytesParser
 outdir = sys.argv[1]
-for n, path in enumerate(sys.argv[2:]):
+for n, pair in enumerate(sys.argv[2:]):
+    src, path = pair.split("\x1f")
     data = open(path, "rb").read()
     if data.startswith(b"From "):
-        data = data.split(b"\n", 1)[1]  # our mbox output: one message per file here is enough
-    msg = BytesParser(policy=policy.default).parsebytes(data)
-    res = {"path": path, "defects": [], "html": False, "files": []}
-    for i, part in enumerate(msg.walk()):
-        res["defects"] += [type(d).__name__ for d in part.defects]
-        for k, v in part.items():
-            res["defects"] += ["%s:%s" % (k, type(d).__name__) for d in getattr(v, "defects", ())]
-        ct = part.get_content_type()
-        if ct == "text/html":
-            res["html"] = True
-        if part.is_multipart() or ct == "message/rfc822" or part.get_content_disposition() != "attachment":
-            continue
-        name = os.path.basename(str(part.get_filename() or "part")).replace(os.sep, "_")
-        dest = os.path.join(outdir, "%d_%d_%s" % (n, i, name))
-        with open(dest, "wb") as f:
-            f.write(part.get_payload(decode=True) or b"")
-        res["files"].append(dest)
+        # Our mbox output: every message, each after its own "From " separator line.
+        msgs = [m for m in re.split(rb"(?m)^From [^\r\n]*\r?\n", data) if m.strip()]
+        expected = len(mailbox.mbox(src))
+    else:
+        msgs = [data]
+        expected = 1
+    res = {"path": path, "defects": [], "html": False, "files": [], "messages": len(msgs),
+           "expected": expected}
+    for k, raw in enumerate(msgs):
+        msg = BytesParser(policy=policy.default).parsebytes(raw)
+        for i, part in enumerate(msg.walk()):
+            res["defects"] += [type(d).__name__ for d in part.defects]
+            for key, v in part.items():
+                res["defects"] += ["%s:%s" % (key, type(d).__name__) for d in getattr(v, "defects", ())]
+            ct = part.get_content_type()
+            if ct == "text/html":
+                res["html"] = True
+            if part.is_multipart() or ct == "message/rfc822" or part.get_content_disposition() != "attachment":
+                continue
+            name = os.path.basename(str(part.get_filename() or "part")).replace(os.sep, "_")
+            dest = os.path.join(outdir, "%d_%d_%d_%s" % (n, k, i, name))
+            with open(dest, "wb") as f:
+                f.write(part.get_payload(decode=True) or b"")
+            res["files"].append(dest)
     print(json.dumps(res))
 "#;
+
+/// Three messages: plain text, HTML with a link and a tracking image (must come out as text),
+/// and one with a script attachment (must be dropped).
+const THREE_MESSAGE_MBOX: &str = "From a@example.jp Thu Jan  1 00:00:00 2026\n\
+From: a@example.jp\nTo: b@example.jp\nSubject: one\nMessage-ID: <one@example.jp>\n\nfirst body\n\n\
+From c@example.jp Thu Jan  1 00:00:00 2026\n\
+From: c@example.jp\nTo: b@example.jp\nSubject: two\nMessage-ID: <two@example.jp>\nMIME-Version: 1.0\n\
+Content-Type: text/html; charset=utf-8\n\n<p>second <a href=\"https://example.com/x\">link</a>\
+<img src=\"http://t.example/p.gif\"><script>alert(1)</script></p>\n\n\
+From d@example.jp Thu Jan  1 00:00:00 2026\n\
+From: d@example.jp\nTo: b@example.jp\nSubject: three\nMessage-ID: <three@example.jp>\nMIME-Version: 1.0\n\
+Content-Type: multipart/mixed; boundary=\"z\"\n\n--z\nContent-Type: text/plain\n\nthird body\n\
+--z\nContent-Type: application/x-sh\nContent-Disposition: attachment; filename=\"run.sh\"\n\n\
+#!/bin/sh\nrm -rf /\n--z--\n";
 
 fn python_ok() -> bool {
     let ok = Command::new("python3")
@@ -88,6 +110,13 @@ fn released_mail_has_no_html_no_defects_and_no_active_attachments() {
     for p in &inputs {
         std::fs::copy(p, inp.join(p.file_name().unwrap())).unwrap();
     }
+    // The corpus mbox holds one message: a generated one holds three, so that every message
+    // of an mbox output is checked, not only the first.
+    std::fs::write(inp.join("generated_three.mbox"), THREE_MESSAGE_MBOX).unwrap();
+    let inputs: Vec<PathBuf> = inputs
+        .into_iter()
+        .chain([inp.join("generated_three.mbox")])
+        .collect();
     let out = tmp.path().join("out");
     let (code, stdout, stderr) = kiyome(&[
         "sanitize",
@@ -103,11 +132,17 @@ fn released_mail_has_no_html_no_defects_and_no_active_attachments() {
     for f in files {
         assert_ne!(f["reason"], "internal.panic", "{}", f["path"]);
     }
-    let outputs: Vec<PathBuf> = files
+    let released: Vec<(String, PathBuf)> = files
         .iter()
         .filter(|f| f["verdict"] == "released")
-        .map(|f| PathBuf::from(f["output"]["path"].as_str().unwrap()))
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                PathBuf::from(f["output"]["path"].as_str().unwrap()),
+            )
+        })
         .collect();
+    let outputs: Vec<PathBuf> = released.iter().map(|(_, o)| o.clone()).collect();
     eprintln!(
         "mail sanitize: {} inputs, {} released",
         inputs.len(),
@@ -126,7 +161,7 @@ fn released_mail_has_no_html_no_defects_and_no_active_attachments() {
             o.display()
         );
         assert!(
-            !text.contains(".docm\"") && !text.contains(".exe\""),
+            !text.contains(".docm\"") && !text.contains(".exe\"") && !text.contains("run.sh\""),
             "{}",
             o.display()
         );
@@ -141,11 +176,16 @@ fn released_mail_has_no_html_no_defects_and_no_active_attachments() {
     let o = Command::new("python3")
         .arg(&script)
         .arg(&extracted)
-        .args(&outputs)
+        .args(
+            released
+                .iter()
+                .map(|(i, o)| format!("{i}\u{1f}{}", o.display())),
+        )
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let mut attachments = Vec::new();
+    let mut mbox_messages = 0;
     for line in String::from_utf8_lossy(&o.stdout).lines() {
         let v: Value = serde_json::from_str(line).unwrap();
         assert!(
@@ -155,11 +195,24 @@ fn released_mail_has_no_html_no_defects_and_no_active_attachments() {
             v["defects"]
         );
         assert_eq!(v["html"], false, "{}: HTML survived", v["path"]);
+        assert_eq!(
+            v["messages"], v["expected"],
+            "{}: every message of the input is in the output",
+            v["path"]
+        );
+        mbox_messages += v["messages"].as_u64().unwrap().saturating_sub(1);
         for f in v["files"].as_array().unwrap() {
             attachments.push(PathBuf::from(f.as_str().unwrap()));
         }
     }
-    eprintln!("{} released attachments extracted", attachments.len());
+    eprintln!(
+        "{} released attachments extracted; {mbox_messages} messages after the first of an mbox checked",
+        attachments.len()
+    );
+    assert!(
+        mbox_messages >= 2,
+        "the messages after the first of the generated mbox were checked"
+    );
     check_attachments(&attachments);
 }
 

@@ -1,7 +1,9 @@
 //! The gateway kill test (issue 5, "Done when"): a producer drops a few hundred files into the
 //! spool (write, then rename) while `kiyome watch` runs and is killed with SIGKILL and
 //! restarted at random moments. Afterwards every input is accounted for exactly once
-//! (released to --out or quarantined), and nothing is left half-written.
+//! (released to --out, quarantined, or both for a mail whose PPAP zip was held), and nothing
+//! is left half-written. Inputs: plain and HTML mail (with a PDF and a docx attachment),
+//! PPAP mail, text, executables and encrypted zips.
 
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -26,21 +28,134 @@ impl Rng {
     }
 }
 
+fn b64(data: &[u8]) -> String {
+    use base64::Engine as _;
+    let e = base64::engine::general_purpose::STANDARD.encode(data);
+    e.as_bytes()
+        .chunks(76)
+        .map(|c| String::from_utf8_lossy(c).into_owned() + "\r\n")
+        .collect()
+}
+
+/// A one-page PDF saying `text`.
+fn pdf(text: &str) -> Vec<u8> {
+    let content = format!("BT /F1 12 Tf 72 720 Td ({text}) Tj ET");
+    let objs = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>".to_string(),
+        format!(
+            "<< /Length {} >>\nstream\n{content}\nendstream",
+            content.len()
+        ),
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objs.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(b"xref\n0 5\n0000000000 65535 f \n");
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!("trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
+    );
+    out
+}
+
+/// A minimal Word document saying `text`.
+fn docx(text: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let o = zip::write::SimpleFileOptions::default();
+    let parts = [
+        ("[Content_Types].xml", r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#.to_string()),
+        ("_rels/.rels", r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>"#.to_string()),
+        ("word/document.xml", format!(r#"<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body></w:document>"#)),
+    ];
+    for (n, d) in parts {
+        w.start_file(n, o).unwrap();
+        w.write_all(d.as_bytes()).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+/// What the pipeline must do with input `i`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// An output, nothing quarantined.
+    Released,
+    /// Blocked: the original in the quarantine, no output.
+    Quarantined,
+    /// Released without its PPAP zip: an output, and the original in the quarantine.
+    Held,
+}
+
+const CASES: usize = 6;
+
+fn expect(i: usize) -> Expect {
+    match i % CASES {
+        2 | 5 => Expect::Quarantined,
+        3 => Expect::Held,
+        _ => Expect::Released,
+    }
+}
+
+/// Input `i`: plain mail, text, executable, PPAP mail, HTML mail with a PDF and a docx
+/// attachment, or an encrypted zip file. Every input has distinct bytes.
 fn input(i: usize) -> (String, Vec<u8>) {
-    match i % 3 {
+    let head = |kind: &str| {
+        format!(
+            "From: sender{i}@example.jp\r\nTo: staff@city.example.lg.jp\r\nSubject: {kind} {i}\r\nMessage-ID: <m{i}@example.jp>\r\nMIME-Version: 1.0\r\n"
+        )
+    };
+    match i % CASES {
         0 => (
             format!("m{i:04}.eml"),
             format!(
-                "From: sender{i}@example.jp\r\nTo: staff@city.example.lg.jp\r\nSubject: report {i}\r\nMessage-ID: <m{i}@example.jp>\r\n\r\nbody {i} see https://example.jp/{i}\r\n"
+                "{}\r\nbody {i} see https://example.jp/{i}\r\n",
+                head("report")
             )
             .into_bytes(),
         ),
         1 => (format!("n{i:04}.txt"), format!("note number {i}\n").into_bytes()),
-        _ => {
+        2 => {
             let mut mz = b"MZ\x90\x00".to_vec();
             mz.extend_from_slice(format!("payload {i}").as_bytes());
             (format!("x{i:04}.exe"), mz)
         }
+        3 => {
+            let zip = kiyome_mail::ppap::encrypted_zip(
+                &[("見積書.txt", format!("見積 {i}").as_bytes())],
+                "pw",
+            );
+            (
+                format!("p{i:04}.eml"),
+                format!(
+                    "{}Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\npassword follows\r\n--b\r\nContent-Type: application/zip\r\nContent-Disposition: attachment; filename=\"e{i}.zip\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}--b--\r\n",
+                    head("estimate"),
+                    b64(&zip)
+                )
+                .into_bytes(),
+            )
+        }
+        4 => (
+            format!("a{i:04}.eml"),
+            format!(
+                "{}Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>minutes {i} <a href=\"https://example.jp/{i}\">link</a><img src=\"http://t.example/{i}.gif\"></p>\r\n--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"invoice{i}.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}--b\r\nContent-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document\r\nContent-Disposition: attachment; filename=\"minutes{i}.docx\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}--b--\r\n",
+                head("minutes"),
+                b64(&pdf(&format!("Invoice {i}"))),
+                b64(&docx(&format!("minutes {i}")))
+            )
+            .into_bytes(),
+        ),
+        _ => (
+            format!("z{i:04}.zip"),
+            kiyome_mail::ppap::encrypted_zip(&[("a.txt", format!("secret {i}").as_bytes())], "pw"),
+        ),
     }
 }
 
@@ -83,15 +198,19 @@ fn watch_survives_sigkill_and_accounts_for_every_input_exactly_once() {
         | 1;
     eprintln!("watch kill test seed {seed}");
     let mut rng = Rng(seed);
+    // Generated once: encrypted zips are salted at random, so bytes differ per call.
+    let inputs: std::sync::Arc<Vec<(String, Vec<u8>)>> =
+        std::sync::Arc::new((0..INPUTS).map(input).collect());
     let spool = dirs.spool.clone();
+    let produced = inputs.clone();
     let producer = std::thread::spawn(move || {
         let mut r = Rng(seed ^ 0x9E37_79B9_7F4A_7C15);
         for i in 0..INPUTS {
-            let (name, data) = input(i);
+            let (name, data) = &produced[i];
             // The write-then-rename protocol: a half-written file is never visible.
             let tmp = spool.join(format!("{name}.tmp"));
-            fs::write(&tmp, &data).unwrap();
-            fs::rename(&tmp, spool.join(&name)).unwrap();
+            fs::write(&tmp, data).unwrap();
+            fs::rename(&tmp, spool.join(name)).unwrap();
             if r.below(10) == 0 {
                 std::thread::sleep(Duration::from_millis(r.below(30)));
             }
@@ -117,7 +236,7 @@ fn watch_survives_sigkill_and_accounts_for_every_input_exactly_once() {
         "final run: {status}"
     );
     eprintln!("{kills} SIGKILLs");
-    check(&dirs);
+    check(&dirs, &inputs);
 }
 
 fn ready_files(dir: &Path) -> Vec<String> {
@@ -129,7 +248,7 @@ fn ready_files(dir: &Path) -> Vec<String> {
         .collect()
 }
 
-fn check(dirs: &Dirs) {
+fn check(dirs: &Dirs, inputs: &[(String, Vec<u8>)]) {
     // Nothing left in the spool or in processing.
     let left: Vec<String> = ready_files(&dirs.spool);
     assert!(left.is_empty(), "left in spool: {left:?}");
@@ -149,7 +268,7 @@ fn check(dirs: &Dirs) {
                 .push(v);
         }
     }
-    let expected: BTreeSet<String> = (0..INPUTS).map(|i| input(i).0).collect();
+    let expected: BTreeSet<String> = inputs.iter().map(|(n, _)| n.clone()).collect();
     let got: BTreeSet<String> = by_name.keys().cloned().collect();
     assert_eq!(
         got, expected,
@@ -168,16 +287,25 @@ fn check(dirs: &Dirs) {
         "temp files in out: {outs:?}"
     );
     let mut released = 0;
+    let mut quarantined = 0;
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     let store = kiyome_mail::quarantine::Store::open(&dirs.q, 14).unwrap();
     for (name, recs) in &by_name {
         let r = &recs[0];
-        let (_, original) = input(name[1..5].parse().unwrap());
+        let i: usize = name[1..5].parse().unwrap();
+        let original = &inputs[i].1;
+        let want = expect(i);
+        *counts.entry(format!("{want:?}")).or_default() += 1;
         assert_eq!(
             r["sha256"],
-            kiyome_core::sha256_hex(&original),
+            kiyome_core::sha256_hex(original),
             "{name}: recorded hash"
         );
-        if r["verdict"] == "released" {
+        assert_eq!(r["held"], want == Expect::Held, "{name}: held");
+        if want == Expect::Quarantined {
+            assert_eq!(r["verdict"], "blocked", "{name}");
+        } else {
+            assert_eq!(r["verdict"], "released", "{name}: {:?}", r["reason"]);
             released += 1;
             let path = PathBuf::from(r["output"]["path"].as_str().unwrap());
             let data = fs::read(&path).unwrap_or_else(|e| panic!("{name}: output {path:?}: {e}"));
@@ -186,13 +314,38 @@ fn check(dirs: &Dirs) {
                 kiyome_core::sha256_hex(&data),
                 "{name}: half-written output"
             );
-        } else {
+            let text = String::from_utf8_lossy(&data);
+            if i % CASES == 4 {
+                // Both attachments went through the pipeline and came out.
+                assert!(
+                    text.contains("Content-Type: application/pdf")
+                        && text.contains("wordprocessingml.document"),
+                    "{name}: attachments missing"
+                );
+                assert!(!text.contains("text/html"), "{name}: HTML survived");
+            }
+            if want == Expect::Held {
+                assert!(
+                    !text.contains(&format!("e{i}.zip\"")),
+                    "{name}: zip released"
+                );
+            }
+        }
+        if want != Expect::Released {
+            quarantined += 1;
             let e = store
                 .get(r["sha256"].as_str().unwrap())
                 .unwrap()
                 .unwrap_or_else(|| panic!("{name}: not quarantined"));
             assert!(e.names.contains(name));
-            assert_eq!(store.original(&e).unwrap(), original);
+            assert_eq!(&store.original(&e).unwrap(), original);
+            assert_eq!(r["quarantine_sha256"], e.sha256, "{name}");
+            if want == Expect::Held {
+                assert_eq!(e.reason, "mail.encrypted_attachment");
+                assert_eq!(e.message_ids, [format!("m{i}@example.jp")]);
+            }
+        } else {
+            assert!(r["quarantine_sha256"].is_null(), "{name}");
         }
     }
     assert_eq!(
@@ -202,7 +355,7 @@ fn check(dirs: &Dirs) {
     );
     assert_eq!(
         store.list().unwrap().len(),
-        INPUTS - released,
+        quarantined,
         "quarantine entries"
     );
     for sub in ["entries", "objects"] {
@@ -217,9 +370,5 @@ fn check(dirs: &Dirs) {
             }
         }
     }
-    eprintln!(
-        "{} inputs: {released} released, {} quarantined",
-        INPUTS,
-        INPUTS - released
-    );
+    eprintln!("{INPUTS} inputs: {released} released, {quarantined} quarantined: {counts:?}");
 }

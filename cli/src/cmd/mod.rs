@@ -1,10 +1,12 @@
 //! One module per subcommand.
 
+pub mod audit;
 pub mod cert;
 pub mod decrypt;
 pub mod encrypt;
 pub mod erase;
 pub mod findings;
+pub mod hidden_opts;
 pub mod inspect;
 pub mod keys;
 pub mod ledger;

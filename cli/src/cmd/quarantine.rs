@@ -1,5 +1,6 @@
 //! `kiyome quarantine list|show|release|purge --dir DIR`: the store of blocked and held
-//! originals (content-addressed, with report, message id and retention).
+//! originals (content-addressed, with report, message ids and retention). `purge` removes
+//! the originals whose retention ended before now (`KIYOME_NOW` fixes "now" for tests).
 
 use crate::{Outcome, io};
 use anyhow::{Context, bail};
@@ -40,6 +41,10 @@ enum Action {
         /// Policy file (TOML).
         #[arg(long, value_name = "FILE")]
         policy: Option<PathBuf>,
+        /// Days the original is kept after the release, at least (default: the policy's
+        /// `[quarantine] retention_days`, 14).
+        #[arg(long, value_name = "DAYS")]
+        retention_days: Option<u32>,
     },
     /// Remove originals whose retention period has ended.
     Purge,
@@ -53,8 +58,10 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             args.dir.display()
         );
     }
-    let store = Store::open(&args.dir, DEFAULT_RETENTION_DAYS)
-        .with_context(|| format!("cannot open {}", args.dir.display()))?;
+    let open = |days: u32| {
+        Store::open(&args.dir, days).with_context(|| format!("cannot open {}", args.dir.display()))
+    };
+    let store = open(DEFAULT_RETENTION_DAYS)?;
     match args.action {
         Action::List => {
             let entries = store.list()?;
@@ -63,13 +70,21 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 println!("{}", serde_json::to_string_pretty(&brief)?);
             } else {
                 for e in &entries {
+                    let expires = chrono::DateTime::from_timestamp(e.expires_unix, 0)
+                        .map(|t| t.format("%Y-%m-%d").to_string())
+                        .unwrap_or_default();
                     println!(
-                        "{}  {}  {:<28} {}  {}",
+                        "{}  {}  {:<28} {}  {}  expires {expires}{}",
                         &e.sha256[..16],
                         e.time,
                         e.reason,
                         e.names.join(", "),
-                        e.message_ids.join(", ")
+                        e.message_ids.join(", "),
+                        if e.released.is_some() {
+                            "  released"
+                        } else {
+                            ""
+                        }
                     );
                 }
                 println!("{} entries", entries.len());
@@ -81,13 +96,19 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             println!("{}", serde_json::to_string_pretty(&e)?);
             Ok(Outcome::Clean)
         }
-        Action::Release { id, out, policy } => {
-            let e = find(&store, &id)?;
+        Action::Release {
+            id,
+            out,
+            policy,
+            retention_days,
+        } => {
             let policy = super::sanitize::load_policy(policy.as_deref())?;
+            let store = open(super::audit::retention_days(retention_days, &policy))?;
+            let e = find(&store, &id)?;
             release_entry(&store, &e, &out, &Engine::with_policy(policy), args.json)
         }
         Action::Purge => {
-            let removed = store.purge(chrono::Utc::now().timestamp())?;
+            let removed = store.purge(super::audit::now()?.timestamp())?;
             if args.json {
                 let brief: Vec<_> = removed.iter().map(summary).collect();
                 println!("{}", serde_json::to_string_pretty(&brief)?);
@@ -144,7 +165,7 @@ fn release_entry(
             if let Some(info) = &mut report.output {
                 info.path = dest.to_string_lossy().into_owned();
             }
-            store.mark_released(e)?;
+            store.mark_released_at(e, super::audit::now()?)?;
             true
         }
         _ => false,

@@ -26,6 +26,8 @@ pub struct Args {
     out: PathBuf,
     #[command(flatten)]
     rules: RuleArgs,
+    #[command(flatten)]
+    hidden: super::hidden_opts::HiddenArgs,
     /// A JSON redaction plan (terms, regexes, pii, areas, mask_length, box_color, salt);
     /// merged with the other options.
     #[arg(long, value_name = "FILE")]
@@ -186,6 +188,7 @@ pub fn run_redaction(
     out: &Path,
     plan: &Plan,
     salt: &str,
+    opts: &kiyome_redact::office::ScrubOptions,
 ) -> anyhow::Result<RunReport> {
     let limits = Limits::default();
     let data = read_checked(input, Some(out), &limits)?;
@@ -212,11 +215,7 @@ pub fn run_redaction(
         );
         file.block("redact.unsupported_kind");
     } else {
-        let result = if plan.is_empty() {
-            kiyome_redact::scrub(&data, det.kind, &ctx)
-        } else {
-            kiyome_redact::redact(&data, det.kind, plan, salt, &ctx)
-        };
+        let result = kiyome_redact::redact_with(&data, det.kind, plan, opts, salt, &ctx);
         match result {
             Ok(r) => {
                 file.findings.extend(r.findings());
@@ -278,6 +277,13 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     if let Some(p) = &args.save_plan {
         io::write_atomic(p, plan.to_json().as_bytes())?;
     }
-    let run = run_redaction("redact", &args.input, &args.out, &plan, &salt)?;
+    let run = run_redaction(
+        "redact",
+        &args.input,
+        &args.out,
+        &plan,
+        &salt,
+        &args.hidden.options(),
+    )?;
     run.finish(args.report.as_deref(), args.json)
 }

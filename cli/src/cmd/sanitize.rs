@@ -1,10 +1,11 @@
 //! `kiyome sanitize INPUT... --out DIR [--mode disarm|text|image-pdf] [--policy FILE]
-//! [--report FILE] [--quarantine DIR] [--json]`.
+//! [--report FILE] [--quarantine DIR [--retention-days N]] [--audit FILE] [--json]`.
 //!
 //! Inputs (files or directories, recursed) are processed in parallel on all cores. A released
 //! file is written atomically under `--out` (same relative path; the extension follows the
 //! output kind); nothing is written to `--out` for a blocked file, whose original goes to
-//! `--quarantine` with its report. Inputs are never modified.
+//! `--quarantine` with its report. Inputs are never modified. `--audit FILE` appends one
+//! audit record per input (JSON lines, the fields of `kiyome watch`'s journal).
 
 use crate::{Outcome, human, io};
 use anyhow::{Context, bail};
@@ -38,6 +39,13 @@ pub struct Args {
     /// Copy originals of blocked files here, each with its report.
     #[arg(long, value_name = "DIR")]
     quarantine: Option<PathBuf>,
+    /// Days the quarantine keeps originals (default: the policy's `[quarantine]
+    /// retention_days`, 14).
+    #[arg(long, value_name = "DAYS", requires = "quarantine")]
+    retention_days: Option<u32>,
+    /// Append one audit record per input to this file (JSON lines, fsynced).
+    #[arg(long, value_name = "FILE")]
+    audit: Option<PathBuf>,
     /// Print the report as JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -85,11 +93,30 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         );
         pb
     });
+    let store = match &args.quarantine {
+        Some(q) => Some(
+            kiyome_mail::quarantine::Store::open(
+                q,
+                super::audit::retention_days(args.retention_days, &engine.policy),
+            )
+            .with_context(|| format!("cannot open quarantine {}", q.display()))?,
+        ),
+        None => None,
+    };
+    let audit = match &args.audit {
+        Some(p) => Some(super::audit::Log::open(p)?),
+        None => None,
+    };
+    let sinks = Sinks {
+        store: store.as_ref(),
+        audit: audit.as_ref(),
+        audit_failed: false.into(),
+    };
     let taken = Mutex::new(HashSet::new());
     let reports: Vec<FileReport> = inputs
         .par_iter()
         .map(|(path, rel)| {
-            let r = sanitize_one(&engine, path, rel, &args, &taken);
+            let r = sanitize_one(&engine, path, rel, &args, &sinks, &taken);
             if let Some(pb) = &progress {
                 pb.inc(1);
             }
@@ -110,6 +137,12 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     } else {
         human::print_report(&report);
     }
+    if sinks
+        .audit_failed
+        .load(std::sync::atomic::Ordering::Relaxed)
+    {
+        bail!("some audit records could not be written / 監査記録を書き込めませんでした");
+    }
     if report
         .files
         .iter()
@@ -126,28 +159,34 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     })
 }
 
+/// Where originals and audit records of a run go.
+struct Sinks<'a> {
+    store: Option<&'a kiyome_mail::quarantine::Store>,
+    audit: Option<&'a super::audit::Log>,
+    /// An audit record could not be written (the run then exits 2).
+    audit_failed: std::sync::atomic::AtomicBool,
+}
+
 fn sanitize_one(
     engine: &Engine,
     path: &Path,
     rel: &Path,
     args: &Args,
+    sinks: &Sinks<'_>,
     taken: &Mutex<HashSet<PathBuf>>,
 ) -> FileReport {
     let name = path.to_string_lossy().into_owned();
     let data = match io::read_input(path, engine.limits().max_input_bytes) {
         Ok(d) => d,
-        Err(e) => return super::inspect::unreadable(&name, &e),
+        Err(e) => {
+            let report = super::inspect::unreadable(&name, &e);
+            audit(engine, sinks, &report, None, None);
+            return report;
+        }
     };
     let result = engine.sanitize(&name, &data);
     let mut report = result.report;
-    // A message whose PPAP zip was held is released without it; its original is kept for
-    // `kiyome release MESSAGE-ID --password …`.
-    if kiyome_mail::holds_original(&report)
-        && let Some(q) = &args.quarantine
-        && let Err(e) = quarantine(q, &data, &report)
-    {
-        eprintln!("kiyome: warning: quarantine of {name} failed: {e:#}");
-    }
+    let mail = super::audit::MailInfo::of(&data, report.kind);
     match result.output {
         Some(out) if report.verdict == Verdict::Released => {
             let dest = unique(taken, args.out.join(output_rel(rel, report.kind, out.kind)));
@@ -171,15 +210,54 @@ fn sanitize_one(
                 }
             }
         }
-        _ => {
-            if let Some(q) = &args.quarantine
-                && let Err(e) = quarantine(q, &data, &report)
-            {
-                eprintln!("kiyome: warning: quarantine of {name} failed: {e:#}");
-            }
+        _ => {}
+    }
+    // Blocked originals are kept; so is a message whose PPAP zip was held (it is released
+    // without it), for `kiyome release MESSAGE-ID --password …`.
+    let keep = report.verdict == Verdict::Blocked || kiyome_mail::holds_original(&report);
+    let mut quarantined = None;
+    if keep && let Some(store) = sinks.store {
+        match super::audit::quarantine(store, &data, &name, &report, mail.as_ref(), "sanitize") {
+            Ok(sha) => quarantined = Some(sha),
+            Err(e) => eprintln!("kiyome: warning: quarantine of {name} failed: {e:#}"),
         }
     }
+    audit(
+        engine,
+        sinks,
+        &report,
+        mail.as_ref(),
+        quarantined.as_deref(),
+    );
     report
+}
+
+fn audit(
+    engine: &Engine,
+    sinks: &Sinks<'_>,
+    report: &FileReport,
+    mail: Option<&super::audit::MailInfo>,
+    quarantined: Option<&str>,
+) {
+    let Some(log) = sinks.audit else { return };
+    let mut rec = super::audit::record(
+        report,
+        &report.path,
+        mail,
+        &format!("file:{}", report.path),
+        quarantined,
+        &engine.policy,
+    );
+    rec["type"] = "audit".into();
+    if let Err(e) = log.append(&rec) {
+        eprintln!(
+            "kiyome: error: audit record for {} failed: {e:#}",
+            report.path
+        );
+        sinks
+            .audit_failed
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// The output path relative to `--out`: the input's relative path, with the extension of the
@@ -229,34 +307,6 @@ fn unique(taken: &Mutex<HashSet<PathBuf>>, p: PathBuf) -> PathBuf {
         }
     }
     p
-}
-
-/// Puts an original into the quarantine store (content-addressed, atomic, with its report,
-/// message id and retention; see `kiyome quarantine`).
-fn quarantine(dir: &Path, data: &[u8], report: &FileReport) -> anyhow::Result<()> {
-    let store =
-        kiyome_mail::quarantine::Store::open(dir, kiyome_mail::quarantine::DEFAULT_RETENTION_DAYS)?;
-    let held = kiyome_mail::holds_original(report);
-    let reason = if held {
-        "mail.encrypted_attachment".to_string()
-    } else {
-        report
-            .reason
-            .clone()
-            .unwrap_or_else(|| "unspecified".into())
-    };
-    let envelope = kiyome_mail::envelope(data, report.kind);
-    store.put(
-        data,
-        &kiyome_mail::quarantine::Put {
-            name: &report.path,
-            message_id: envelope.as_ref().map(|e| e.message_id.as_str()),
-            reason: &reason,
-            source: "sanitize",
-            report: serde_json::to_value(report)?,
-        },
-    )?;
-    Ok(())
 }
 
 /// Refuses an output directory that is, or is inside, an input, so that outputs can never

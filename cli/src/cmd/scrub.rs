@@ -20,10 +20,19 @@ pub struct Args {
     /// Print the report as JSON on stdout.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    hidden: super::hidden_opts::HiddenArgs,
 }
 
 /// Runs `kiyome scrub`.
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
-    let run = run_redaction("scrub", &args.input, &args.out, &Plan::default(), "")?;
+    let run = run_redaction(
+        "scrub",
+        &args.input,
+        &args.out,
+        &Plan::default(),
+        "",
+        &args.hidden.options(),
+    )?;
     run.finish(args.report.as_deref(), args.json)
 }

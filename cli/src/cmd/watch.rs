@@ -36,9 +36,10 @@ pub struct Args {
     /// Policy file (TOML).
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
-    /// Days the quarantine keeps originals.
-    #[arg(long, value_name = "DAYS", default_value_t = kiyome_mail::quarantine::DEFAULT_RETENTION_DAYS)]
-    retention_days: u32,
+    /// Days the quarantine keeps originals (default: the policy's `[quarantine]
+    /// retention_days`, 14).
+    #[arg(long, value_name = "DAYS")]
+    retention_days: Option<u32>,
     /// Poll interval in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 500)]
     interval_ms: u64,
@@ -58,13 +59,14 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         .quarantine
         .clone()
         .unwrap_or_else(|| args.input.join(".kiyome").join("quarantine"));
-    let store = kiyome_mail::quarantine::Store::open(&qdir, args.retention_days)
+    let retention = super::audit::retention_days(args.retention_days, &engine.policy);
+    let store = kiyome_mail::quarantine::Store::open(&qdir, retention)
         .with_context(|| format!("cannot open quarantine {}", qdir.display()))?;
     let spool = Spool::open(&args.input, &args.out, store)?;
     let started = Instant::now();
     let mut last_health = Instant::now();
     let mut stats = Stats::default();
-    spool.log_event("start", &serde_json::json!({"in": args.input, "out": args.out, "quarantine": qdir, "policy_version": engine.policy.version}));
+    spool.log_event("start", &serde_json::json!({"in": args.input, "out": args.out, "quarantine": qdir, "retention_days": retention, "policy_version": engine.policy.version}));
     // Crash recovery first: whatever a previous run claimed is finished before new work.
     let recovered = spool.claimed()?;
     if !recovered.is_empty() {

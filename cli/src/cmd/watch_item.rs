@@ -3,7 +3,7 @@
 use super::watch::Stats;
 use anyhow::Context;
 use kiyome_core::{Kind, Verdict};
-use kiyome_mail::quarantine::{Put, Store, write_atomic};
+use kiyome_mail::quarantine::{Store, write_atomic};
 use kiyome_sanitize::Engine;
 use serde_json::json;
 use std::collections::HashSet;
@@ -170,7 +170,7 @@ impl Spool {
         let result = engine.sanitize(&it.name, &data);
         let mut report = result.report;
         let held = kiyome_mail::holds_original(&report);
-        let envelope = kiyome_mail::envelope(&data, report.kind);
+        let mail = super::audit::MailInfo::of(&data, report.kind);
         let mut output_path = None;
         if let (Some(out), Verdict::Released) = (&result.output, report.verdict) {
             let dest = self.plan_output(it, report.kind, out.kind)?;
@@ -182,36 +182,18 @@ impl Spool {
             output_path = Some(dest);
         }
         let quarantined = if report.verdict == Verdict::Blocked || held {
-            let reason = if held {
-                "mail.encrypted_attachment".to_string()
-            } else {
-                report
-                    .reason
-                    .clone()
-                    .unwrap_or_else(|| "unspecified".into())
-            };
-            let entry = self.store.put(
+            Some(super::audit::quarantine(
+                &self.store,
                 &data,
-                &Put {
-                    name: &it.name,
-                    message_id: envelope.as_ref().map(|e| e.message_id.as_str()),
-                    reason: &reason,
-                    source: "watch",
-                    report: serde_json::to_value(&report).unwrap_or_default(),
-                },
-            )?;
-            Some(entry.sha256)
+                &it.name,
+                &report,
+                mail.as_ref(),
+                "watch",
+            )?)
         } else {
             None
         };
-        self.audit(
-            engine,
-            it,
-            &report,
-            envelope.as_ref(),
-            quarantined.as_deref(),
-            held,
-        )?;
+        self.audit(engine, it, &report, mail.as_ref(), quarantined.as_deref())?;
         // Last step: the original leaves processing/. Released originals are kept in done/
         // (for the operator's retention); quarantined ones live in the store.
         if output_path.is_some() && quarantined.is_none() {
@@ -252,41 +234,23 @@ impl Spool {
         engine: &Engine,
         it: &Item,
         report: &kiyome_core::FileReport,
-        envelope: Option<&kiyome_mail::Envelope>,
+        mail: Option<&super::audit::MailInfo>,
         quarantined: Option<&str>,
-        held: bool,
     ) -> anyhow::Result<()> {
         let mut seen = self.journaled.lock().unwrap_or_else(|e| e.into_inner());
         if seen.contains(&it.id) {
             return Ok(());
         }
-        let findings: Vec<_> = report
-            .findings
-            .iter()
-            .map(|f| json!({"code": f.code, "severity": f.severity, "action": f.action, "location": f.location}))
-            .collect();
-        let rec = json!({
-            "type": "audit",
-            "time": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            "item": it.id,
-            "channel": if envelope.is_some() { "mail" } else { "file" },
-            "source": envelope.map(|e| e.from.clone()).unwrap_or_else(|| format!("spool:{}", self.input.display())),
-            "message_id": envelope.map(|e| e.message_id.clone()),
-            "name": it.name,
-            "sha256": report.sha256,
-            "size": report.size,
-            "kind": report.kind,
-            "verdict": report.verdict,
-            "reason": report.reason,
-            "held": held,
-            "methods": report.methods,
-            "output": report.output.as_ref().map(|o| json!({"path": o.path, "sha256": o.sha256, "kind": o.kind})),
-            "quarantine_sha256": quarantined,
-            "findings": findings,
-            "children": report.children.len(),
-            "policy_version": engine.policy.version,
-            "policy_sha256": engine.policy.sha256(),
-        });
+        let mut rec = super::audit::record(
+            report,
+            &it.name,
+            mail,
+            &format!("spool:{}", self.input.display()),
+            quarantined,
+            &engine.policy,
+        );
+        rec["type"] = "audit".into();
+        rec["item"] = it.id.clone().into();
         let line = format!("{rec}\n");
         let mut j = self.journal.lock().unwrap_or_else(|e| e.into_inner());
         j.write_all(line.as_bytes())?;

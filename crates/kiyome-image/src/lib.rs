@@ -143,6 +143,21 @@ pub fn inspect(data: &[u8], kind: Kind, ctx: &Ctx<'_>, out: &mut Inspection) -> 
     Ok(())
 }
 
+/// [`inspect`] without decoding the pixels: the container and metadata walk only (with the
+/// dimension-bomb check of the header). For leak checks of outputs, which look for metadata;
+/// whether the pixels decode says nothing about it.
+pub fn inspect_metadata(
+    data: &[u8],
+    kind: Kind,
+    ctx: &Ctx<'_>,
+    out: &mut Inspection,
+) -> Result<(), Error> {
+    if let Some(e) = walk(data, kind, ctx, out)? {
+        out.add(Finding::from_error(&e, "header"));
+    }
+    Ok(())
+}
+
 /// Walks the container of `kind`; returns the `limit.pixels` error when the header declares a
 /// dimension bomb, so that the caller does not decode.
 pub(crate) fn walk(

@@ -48,12 +48,20 @@ pub fn disarm(
 }
 
 /// Whether sanitizing this input held an attachment (PPAP), so that the caller must keep the
-/// original in the quarantine under the message id for `kiyome release`.
+/// original in the quarantine under the message id for `kiyome release`. Attached messages
+/// count too: a PPAP zip inside a message/rfc822 attachment is held like a top-level one
+/// (the walk follows only mail children, whose originals are part of this input's bytes).
 pub fn holds_original(report: &FileReport) -> bool {
-    report
+    let held_here = report
         .findings
         .iter()
-        .any(|f| f.code == "mail.encrypted_attachment" && f.detail.starts_with(HELD))
+        .any(|f| f.code == "mail.encrypted_attachment" && f.detail.starts_with(HELD));
+    held_here
+        || report
+            .children
+            .iter()
+            .filter(|c| c.kind.class() == kiyome_core::KindClass::Mail || c.kind == Kind::Msg)
+            .any(holds_original)
 }
 
 fn rebuild(

@@ -33,6 +33,7 @@ pub mod msg;
 mod notice;
 pub mod ppap;
 pub mod quarantine;
+pub mod tree;
 pub mod uuencode;
 
 pub use disarm::{disarm, holds_original};
@@ -170,22 +171,38 @@ pub struct Envelope {
 /// The envelope of the first message in a mail input, or `None` for other kinds or
 /// unparseable input. Parses under default limits without recursing into attachments.
 pub fn envelope(data: &[u8], kind: Kind) -> Option<Envelope> {
+    envelopes(data, kind).into_iter().next()
+}
+
+/// The envelope of every top-level message of a mail input (each message of an mbox), in
+/// order; empty for other kinds or unparseable input. Parses under default limits.
+pub fn envelopes(data: &[u8], kind: Kind) -> Vec<Envelope> {
     if kind.class() != kiyome_core::KindClass::Mail && kind != Kind::Msg {
-        return None;
+        return Vec::new();
     }
     let budget = kiyome_core::Budget::new(&kiyome_core::Limits::default());
     let ctx = Ctx::new(&budget, &kiyome_core::NoNesting);
-    let (_, mail) = load(data, kind, &ctx).ok()?.into_iter().next()?;
-    let from = mail
-        .headers
-        .from
-        .first()
-        .and_then(|m| m.addr.clone().or_else(|| m.name.clone()))
-        .unwrap_or_default();
-    Some(Envelope {
-        from,
-        message_id: mail.id_or_hash(data),
-    })
+    let Ok(mails) = load(data, kind, &ctx) else {
+        return Vec::new();
+    };
+    mails
+        .into_iter()
+        .map(|(_, mail)| {
+            let from = mail
+                .headers
+                .from
+                .first()
+                .and_then(|m| m.addr.clone().or_else(|| m.name.clone()))
+                .unwrap_or_default();
+            // The same id `disarm` names in the notice (an mbox message hashes its rebuild).
+            let message_id = if kind == Kind::Mbox {
+                mail.id_or_hash(&build::raw_eml(&mail))
+            } else {
+                mail.id_or_hash(data)
+            };
+            Envelope { from, message_id }
+        })
+        .collect()
 }
 
 /// `message 2: part 3` or just `part 3`.

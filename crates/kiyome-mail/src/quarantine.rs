@@ -19,6 +19,23 @@ use std::path::{Path, PathBuf};
 /// Default retention: 14 days.
 pub const DEFAULT_RETENTION_DAYS: u32 = 14;
 
+/// Quarantine options of the sanitize policy (`[quarantine]` in the policy TOML).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QuarantineOptions {
+    /// Days an original is kept after it was (last) quarantined or released (default 14);
+    /// `--retention-days` on the command line wins over it.
+    pub retention_days: u32,
+}
+
+impl Default for QuarantineOptions {
+    fn default() -> Self {
+        QuarantineOptions {
+            retention_days: DEFAULT_RETENTION_DAYS,
+        }
+    }
+}
+
 /// Metadata of one quarantined original.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
@@ -53,8 +70,9 @@ pub struct Entry {
 pub struct Put<'a> {
     /// The name it arrived under.
     pub name: &'a str,
-    /// Its message id, for mail.
-    pub message_id: Option<&'a str>,
+    /// The ids of the messages it is or carries (each message of an mbox, attached
+    /// messages), for mail; empty otherwise.
+    pub message_ids: &'a [String],
     /// The reason code.
     pub reason: &'a str,
     /// Where it came from.
@@ -149,10 +167,10 @@ impl Store {
         if !entry.names.iter().any(|n| n == put.name) {
             entry.names.push(put.name.to_string());
         }
-        if let Some(mid) = put.message_id.filter(|m| !m.is_empty())
-            && !entry.message_ids.iter().any(|m| m == mid)
-        {
-            entry.message_ids.push(mid.to_string());
+        for mid in put.message_ids.iter().filter(|m| !m.is_empty()) {
+            if !entry.message_ids.contains(mid) {
+                entry.message_ids.push(mid.clone());
+            }
         }
         entry.reason = put.reason.to_string();
         entry.source = put.source.to_string();
@@ -170,7 +188,7 @@ impl Store {
 
     /// The entry for a SHA-256 (or a unique prefix of at least 8 hex digits) or a message id.
     pub fn get(&self, key: &str) -> io::Result<Option<Entry>> {
-        let key = key.trim().trim_start_matches('<').trim_end_matches('>');
+        let key = crate::tree::normalize_id(key);
         // A message without a Message-ID is known by `sha256:<hex>` of the original.
         let key = key.strip_prefix("sha256:").unwrap_or(key);
         let exact = self.entry_path(key);
@@ -215,12 +233,29 @@ impl Store {
         Ok(data)
     }
 
-    /// Records that an entry was released (it stays until it expires).
+    /// Records that an entry was released. It stays until it expires, and at least the
+    /// store's retention period from now: the original of a release is kept for an audit.
     pub fn mark_released(&self, entry: &Entry) -> io::Result<Entry> {
+        self.mark_released_at(entry, chrono::Utc::now())
+    }
+
+    /// [`Store::mark_released`] at a given time (tests, `KIYOME_NOW`).
+    pub fn mark_released_at(
+        &self,
+        entry: &Entry,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> io::Result<Entry> {
         let mut e = entry.clone();
-        e.released = Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        e.released = Some(now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        let keep_until = now.timestamp() + i64::from(self.retention_days) * 86_400;
+        e.expires_unix = e.expires_unix.max(keep_until);
         self.save(&e)?;
         Ok(e)
+    }
+
+    /// The retention period of this store, in days.
+    pub fn retention_days(&self) -> u32 {
+        self.retention_days
     }
 
     /// Removes every entry expired at `now` (unix seconds); returns what was removed.
@@ -285,7 +320,7 @@ mod tests {
         let t0 = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         let put = Put {
             name: "a.eml",
-            message_id: Some("m1@example.jp"),
+            message_ids: &["m1@example.jp".to_string()],
             reason: "mail.encrypted_attachment",
             source: "test",
             report: serde_json::json!({"verdict": "blocked"}),
@@ -297,7 +332,7 @@ mod tests {
                 b"original",
                 &Put {
                     name: "b.eml",
-                    message_id: Some("m2@x"),
+                    message_ids: &["m2@x".to_string()],
                     ..put.clone()
                 },
                 t0,
@@ -317,6 +352,32 @@ mod tests {
         assert_eq!(store.purge(e.expires_unix).unwrap().len(), 1);
         assert!(store.list().unwrap().is_empty());
         assert!(!store.object_path(&e.sha256).exists());
+    }
+
+    #[test]
+    fn a_release_keeps_the_original_at_least_the_retention_from_then() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 7).unwrap();
+        let t0 = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let put = Put {
+            name: "m.eml",
+            reason: "mail.encrypted_attachment",
+            ..Put::default()
+        };
+        let e = store.put_at(b"held", &put, t0).unwrap();
+        assert_eq!(e.expires_unix, t0.timestamp() + 7 * 86_400);
+        // Released on day 1: still kept until day 8; released on day 5: until day 12.
+        let day =
+            |d: i64| chrono::DateTime::from_timestamp(t0.timestamp() + d * 86_400, 0).unwrap();
+        let r = store.mark_released_at(&e, day(1)).unwrap();
+        assert_eq!(r.expires_unix, e.expires_unix + 86_400);
+        let r = store.mark_released_at(&r, day(5)).unwrap();
+        assert_eq!(r.expires_unix, t0.timestamp() + 12 * 86_400);
+        assert_eq!(
+            store.get(&e.sha256).unwrap().unwrap().expires_unix,
+            r.expires_unix
+        );
+        assert!(r.released.is_some());
     }
 
     #[test]

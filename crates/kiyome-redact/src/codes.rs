@@ -143,12 +143,12 @@ pub const CODES: &[CodeInfo] = &[
     c(
         "scrub.invisible_text",
         Info,
-        "Text coloured white (invisible on a white page) is kept and redacted like any other text (reported).",
+        "Text coloured white: removed when nothing coloured lies behind it (invisible on the white page; option remove_invisible_text, default on), otherwise kept (it may be visible on a fill or in a text box) and redacted like any other text.",
     ),
     c(
         "scrub.hidden_cells",
         Info,
-        "Hidden rows or columns are kept and redacted like any other cells (reported).",
+        "Cells of hidden rows or columns (filtered-out rows, collapsed groups included) were removed (option remove_hidden_cells, default on; formulas elsewhere keep their cached values) or, when kept, are redacted like any other cells.",
     ),
     c(
         "scrub.hidden_text",
@@ -237,6 +237,16 @@ pub const CODES: &[CodeInfo] = &[
         "Word runs hidden with w:vanish remain.",
     ),
     c("verify.notes", Medium, "PowerPoint speaker notes remain."),
+    c(
+        "verify.hidden_cells",
+        Medium,
+        "Cells remain in a hidden Excel sheet or in hidden rows or columns.",
+    ),
+    c(
+        "verify.invisible_text",
+        Medium,
+        "A Word run coloured white with nothing coloured behind it (invisible on the page) remains.",
+    ),
     c(
         "verify.image_metadata",
         Medium,

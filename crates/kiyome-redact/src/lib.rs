@@ -122,22 +122,41 @@ pub fn redact(
     salt: &str,
     ctx: &Ctx<'_>,
 ) -> Result<Redacted, Error> {
+    redact_with(
+        data,
+        kind,
+        plan,
+        &office::ScrubOptions::default(),
+        salt,
+        ctx,
+    )
+}
+
+/// [`redact`] with the Office/ODF scrub options `opts` (what hidden content is removed or
+/// only reported); the output is verified against the same options.
+pub fn redact_with(
+    data: &[u8],
+    kind: Kind,
+    plan: &Plan,
+    opts: &office::ScrubOptions,
+    salt: &str,
+    ctx: &Ctx<'_>,
+) -> Result<Redacted, Error> {
     plan.validate()?;
     let which = applier(kind)?;
     let mut report = RedactionReport::new(plan, salt);
     let out = match which {
         Applier::Pdf => pdf::redact(data, plan, ctx, &mut report)?,
-        Applier::Office => office::redact(
-            data,
-            kind,
-            plan,
-            &office::ScrubOptions::default(),
-            ctx,
-            &mut report,
-        )?,
+        Applier::Office => office::redact(data, kind, plan, opts, ctx, &mut report)?,
         Applier::Image => image::redact(data, kind, plan, ctx, &mut report)?,
     };
-    let verification = verify(&out.data, out.kind, plan, ctx)?;
+    let verification = match which {
+        Applier::Office => {
+            plan.validate()?;
+            office::verify_with(&out.data, out.kind, plan, opts, ctx)?
+        }
+        _ => verify(&out.data, out.kind, plan, ctx)?,
+    };
     Ok(Redacted {
         output: verification.is_clean().then_some(out),
         report,

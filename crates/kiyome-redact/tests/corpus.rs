@@ -1,6 +1,8 @@
 //! Scrub over the shared real-world corpus (ooxml-general, ooxml-macro, odf, images-metadata):
 //! no panic on any file, every output passes the independent verifier, and nothing that was
-//! comment, deleted (tracked-change) or hidden text in the input survives in the output bytes.
+//! comment, deleted (tracked-change) or hidden text in the input survives in the output bytes;
+//! no comments, people, tracked changes, rsids, thumbnails or custom XML remain (found by
+//! this test's own walk, not the verifier's).
 //! Prints one line per file and a summary (refusals are allowed: they are default deny).
 
 use kiyome_core::corpus::shared_corpus;
@@ -9,7 +11,7 @@ use kiyome_office::opc::Package;
 use kiyome_office::xml::{self, Ev};
 use kiyome_redact::office::{self, ScrubOptions};
 use kiyome_redact::{Plan, RedactionReport, image};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 const CATEGORIES: &[&str] = &["ooxml-general", "ooxml-macro", "odf", "images-metadata"];
 
@@ -93,6 +95,82 @@ fn hidden_texts(data: &[u8]) -> Vec<String> {
     hidden
 }
 
+/// Hidden information by kind, found by this test's own walk of the package (not the
+/// verifier's): the kinds the issue names — comments and their people, tracked changes,
+/// session ids (rsids), thumbnails, custom XML.
+fn features(data: &[u8], odf: bool) -> BTreeSet<&'static str> {
+    let b = Budget::new(&Limits::default());
+    let ctx = Ctx::new(&b, &NoNesting);
+    let mut out = BTreeSet::new();
+    let Ok(mut pkg) = Package::open(data, &ctx, if odf { "odf" } else { "ooxml" }) else {
+        return out;
+    };
+    for name in pkg.names() {
+        let l = name.to_ascii_lowercase();
+        let file = l.rsplit('/').next().unwrap_or(&l);
+        if !l.contains("_rels/")
+            && (l.starts_with("word/comments")
+                || l.starts_with("xl/comments")
+                || l.starts_with("xl/threadedcomments/")
+                || l.starts_with("ppt/comments/")
+                || l == "ppt/commentauthors.xml")
+        {
+            out.insert("comments");
+        }
+        if file == "people.xml" || l.starts_with("xl/persons/") || l == "ppt/authors.xml" {
+            out.insert("people");
+        }
+        if l.starts_with("xl/revisions/") {
+            out.insert("tracked changes");
+        }
+        if l.starts_with("docprops/thumbnail") || l.starts_with("thumbnails/") {
+            out.insert("thumbnail");
+        }
+        if l.starts_with("customxml/") {
+            out.insert("custom xml");
+        }
+        if !l.ends_with(".xml") {
+            continue;
+        }
+        let Ok(bytes) = pkg.read(&name, &ctx) else {
+            continue;
+        };
+        let _ = xml::scan(&bytes, &name, &ctx, |ev| {
+            if let Ev::Start(el, _) = ev {
+                let local = el.local();
+                let word = el.name.starts_with("w:");
+                if word
+                    && matches!(
+                        local,
+                        "ins" | "del" | "moveFrom" | "moveTo" | "rPrChange" | "pPrChange"
+                    )
+                    || odf && matches!(local, "tracked-changes" | "changed-region")
+                {
+                    out.insert("tracked changes");
+                }
+                if odf && matches!(local, "annotation" | "annotation-end") {
+                    out.insert("comments");
+                }
+                if word && matches!(local, "commentReference" | "commentRangeStart") {
+                    out.insert("comments");
+                }
+                if word && local == "rsids"
+                    || el.attrs.iter().any(|(k, _)| {
+                        let lk = xml::local(k);
+                        k.starts_with("w:rsid")
+                            || lk == "paraId"
+                            || odf && (lk == "rsid" || lk == "paragraph-rsid")
+                    })
+                {
+                    out.insert("rsids");
+                }
+            }
+            Ok(())
+        });
+    }
+    out
+}
+
 fn all_bytes(data: &[u8]) -> Vec<u8> {
     let b = Budget::new(&Limits::default());
     let ctx = Ctx::new(&b, &NoNesting);
@@ -114,6 +192,8 @@ fn scrub_shared_corpus_no_crash_verified_and_no_hidden_text_left() {
     };
     let mut tally: BTreeMap<String, u32> = BTreeMap::new();
     let mut failures: Vec<String> = Vec::new();
+    // Inputs that had each kind of hidden information (none may keep it).
+    let mut had: BTreeMap<&str, u32> = BTreeMap::new();
     for cat in CATEGORIES {
         let mut files: Vec<_> = std::fs::read_dir(root.join(cat))
             .map(|d| d.flatten().map(|e| e.path()).collect())
@@ -164,6 +244,15 @@ fn scrub_shared_corpus_no_crash_verified_and_no_hidden_text_left() {
                         continue;
                     }
                     if class != KindClass::Image {
+                        let odf = class == KindClass::Odf;
+                        let before = features(&data, odf);
+                        let after = features(&out.data, odf);
+                        for f in &before {
+                            *had.entry(*f).or_default() += 1;
+                        }
+                        for f in &after {
+                            failures.push(format!("{cat}/{name}: {f} survive the scrub"));
+                        }
                         let bytes = all_bytes(&out.data);
                         for h in hidden_texts(&data) {
                             if bytes.windows(h.len()).any(|w| w == h.as_bytes()) {
@@ -185,5 +274,6 @@ fn scrub_shared_corpus_no_crash_verified_and_no_hidden_text_left() {
         }
     }
     println!("summary: {tally:?}");
+    println!("inputs with hidden information, all removed: {had:?}");
     assert!(failures.is_empty(), "{failures:#?}");
 }

@@ -147,8 +147,9 @@ fn xlsx_shared_inline_formula_and_numeric_cells_are_masked_and_formula_removed()
     let (kind, out, _) = run(name, &p);
     assert_gone(name, &out);
     let sheet = text_of(&out, "xl/worksheets/sheet1.xml");
+    // The hidden row 3 (with its formula) is emptied by default.
     assert!(
-        !sheet.contains("<f>\"") && sheet.contains("<f>1+1</f>"),
+        !sheet.contains("<f>\"") && sheet.contains(r#"<row r="3" hidden="1"></row>"#),
         "{sheet}"
     );
     assert!(sheet.contains("t=\"inlineStr\""), "{sheet}");
@@ -159,6 +160,24 @@ fn xlsx_shared_inline_formula_and_numeric_cells_are_masked_and_formula_removed()
     );
     let after = verify(kind, &out, &p);
     assert!(after.is_clean(), "{:?}", after.leaks);
+}
+
+#[test]
+fn xlsx_hidden_row_kept_by_policy_is_redacted_like_the_rest() {
+    let name = "redact_xlsx_hidden_info.xlsx";
+    let data = fixture(name);
+    let p = plan();
+    let b = Budget::new(&Limits::default());
+    let ctx = Ctx::new(&b, &NoNesting);
+    let mut report = RedactionReport::new(&p, "00");
+    let opts = ScrubOptions {
+        remove_hidden_cells: false,
+        ..ScrubOptions::default()
+    };
+    let out = office::redact(&data, Kind::Xlsx, &p, &opts, &ctx, &mut report).unwrap();
+    assert_gone(name, &out.data);
+    let sheet = text_of(&out.data, "xl/worksheets/sheet1.xml");
+    assert!(sheet.contains("<f>1+1</f>"), "{sheet}");
 }
 
 #[test]

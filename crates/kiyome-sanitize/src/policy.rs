@@ -102,6 +102,8 @@ pub struct Policy {
     /// OCR with tesseract (`[ocr]`): images in text mode, the invisible text layer of
     /// image-PDF outputs. Off by default.
     pub ocr: kiyome_convert::ocr::OcrOptions,
+    /// The quarantine of originals: retention period (`[quarantine]`).
+    pub quarantine: kiyome_mail::quarantine::QuarantineOptions,
 }
 
 impl Default for Policy {
@@ -123,6 +125,7 @@ impl Default for Policy {
             image_pdf: Default::default(),
             libreoffice: Default::default(),
             ocr: Default::default(),
+            quarantine: Default::default(),
         }
     }
 }

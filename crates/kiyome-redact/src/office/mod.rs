@@ -14,12 +14,13 @@
 //! [`verify`] then re-opens the output independently and looks for the plan's terms in every
 //! part (in several encodings) and for hidden information that should be gone.
 
+mod hidden;
 mod redact;
 mod scrub;
 pub(crate) mod verify;
 
 pub use redact::MASK;
-pub use verify::verify;
+pub use verify::{verify, verify_with};
 
 use crate::plan::Plan;
 use crate::report::RedactionReport;
@@ -27,14 +28,29 @@ use kiyome_core::{Ctx, Disarmed, Error, Inspection, Kind, NoNesting};
 use kiyome_office::OfficeOptions;
 use serde::{Deserialize, Serialize};
 
-/// What the Office/ODF scrub removes beyond what is always removed. Defaults remove.
+/// What the Office/ODF scrub removes beyond what is always removed (properties, comments,
+/// tracked changes, session ids, custom XML, thumbnails…). The defaults are what a document
+/// published (公開) or provided (提供) needs: nothing the reader cannot see stays in the file.
+/// Each is also a `--keep-…`/`--remove-…` flag of `kiyome scrub` and `kiyome redact`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ScrubOptions {
-    /// Remove hidden text (Word `w:vanish` runs) (default true; false reports it only).
+    /// Remove hidden text: Word runs with `w:vanish`/`w:specVanish` or a hidden character
+    /// style (default true; false reports it only).
     pub remove_hidden_text: bool,
     /// Remove PowerPoint speaker notes (default true).
     pub remove_notes: bool,
+    /// Remove Word runs coloured white with nothing coloured behind them (no run, paragraph,
+    /// cell or page fill, not in a styled table or a text box), which no reader sees on the
+    /// white page (default true). White text that may be visible is only reported.
+    pub remove_invisible_text: bool,
+    /// Empty Excel sheets that are hidden or very hidden: cells and the parts only they use
+    /// (drawings, tables, comments) go; the sheet stays, hidden, so references stay valid
+    /// (default true).
+    pub remove_hidden_sheets: bool,
+    /// Remove the cells of hidden Excel rows and columns (filtered-out rows and collapsed
+    /// groups included); formulas elsewhere keep their cached values (default true).
+    pub remove_hidden_cells: bool,
 }
 
 impl Default for ScrubOptions {
@@ -42,6 +58,22 @@ impl Default for ScrubOptions {
         ScrubOptions {
             remove_hidden_text: true,
             remove_notes: true,
+            remove_invisible_text: true,
+            remove_hidden_sheets: true,
+            remove_hidden_cells: true,
+        }
+    }
+}
+
+impl ScrubOptions {
+    /// Everything hidden is kept and only reported (what `false` on every option gives).
+    pub fn keep_all() -> Self {
+        ScrubOptions {
+            remove_hidden_text: false,
+            remove_notes: false,
+            remove_invisible_text: false,
+            remove_hidden_sheets: false,
+            remove_hidden_cells: false,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! rewritten, and how embedded images lose their metadata.
 
 use super::ScrubOptions;
+use super::hidden::{self, CellCursor, SheetHidden, WordStyles};
 use super::redact::{self, Flavor};
 use crate::image::{apply_areas, is_image_bytes, reencode_if_metadata, strip_lossless};
 use crate::plan::{Category, Plan};
@@ -10,7 +11,7 @@ use kiyome_core::{Action, Ctx, Error, Finding, Inspection, Kind, KindClass, Seve
 use kiyome_office::opc::Package;
 use kiyome_office::xml::{self, Edit, El, Ev};
 use kiyome_office::{Collector, PartHook};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Word elements of tracked changes that are dropped with their content (deletions, and the
 /// old formatting of formatting changes): accepting the revisions leaves the final text.
@@ -66,6 +67,11 @@ const EMPTY_APP: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"y
 /// Empty custom properties.
 const EMPTY_CUSTOM: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<Properties xmlns=\"http://schemas.openxmlformats.org/officeDocument/2006/custom-properties\" xmlns:vt=\"http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes\"></Properties>";
 
+/// An empty worksheet: what a hidden sheet becomes when hidden sheets are removed. The sheet
+/// itself stays (hidden) so that sheet indices, defined names and formulas naming it stay
+/// valid; its cells, drawings, tables and comments go.
+const EMPTY_SHEET: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData/></worksheet>";
+
 /// Which OPC property part an XML part is, by its root element.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Props {
@@ -95,8 +101,16 @@ pub(crate) struct Hook<'p> {
     odf: bool,
     plan: &'p Plan,
     opts: ScrubOptions,
-    /// Word character styles that hide their text.
-    hidden_styles: HashSet<String>,
+    /// Word styles that hide text, colour it white or put a fill behind it.
+    styles: WordStyles,
+    /// Hidden rows and columns per worksheet (lower-case part name), when they are removed.
+    sheets: HashMap<String, SheetHidden>,
+    /// Worksheets of hidden sheets (lower case), when they are removed.
+    hidden_sheets: HashSet<String>,
+    /// Parts only a removed hidden sheet uses (drawings, tables, comments; lower case).
+    hidden_sheet_parts: HashSet<String>,
+    /// Shared-string indices used only by removed cells (emptied in the string table).
+    dead_strings: HashSet<u32>,
     /// VML drawings that only hold Excel comment boxes.
     comment_vml: HashSet<String>,
     /// Image parts in name order: `--area` page N applies to the N-th.
@@ -131,7 +145,15 @@ impl<'p> Hook<'p> {
             _ => return Err(Error::unsupported(format!("office redaction of {kind}"))),
         };
         let mut pkg = Package::open(data, ctx, if odf { "odf" } else { "ooxml" })?;
-        let mut hidden_styles = HashSet::new();
+        let mut styles = WordStyles::default();
+        let (hidden_sheets, hidden_sheet_parts) = if !odf && opts.remove_hidden_sheets {
+            hidden::hidden_sheet_parts(&mut pkg, ctx)?
+        } else {
+            Default::default()
+        };
+        let mut sheets = HashMap::new();
+        let mut kept_strings: HashSet<u32> = HashSet::new();
+        let mut removed_strings: HashSet<u32> = HashSet::new();
         let mut comment_vml = HashSet::new();
         let mut images = Vec::new();
         for name in pkg.names() {
@@ -139,7 +161,25 @@ impl<'p> Hook<'p> {
             let l = name.to_ascii_lowercase();
             if l == "word/styles.xml" {
                 let bytes = pkg.read(&name, ctx)?;
-                hidden_styles = hidden_word_styles(&bytes, &name, ctx)?;
+                styles = hidden::word_styles(&bytes, &name, ctx)?;
+            } else if !odf
+                && (opts.remove_hidden_cells || !hidden_sheets.is_empty())
+                && l.starts_with("xl/worksheets/")
+                && l.ends_with(".xml")
+            {
+                let bytes = pkg.read(&name, ctx)?;
+                let emptied = hidden_sheets.contains(&l);
+                let scan =
+                    hidden::sheet_scan(&bytes, &name, emptied, opts.remove_hidden_cells, ctx)?;
+                kept_strings.extend(scan.kept_strings);
+                removed_strings.extend(scan.removed_strings);
+                let h = scan.hidden;
+                if !emptied
+                    && opts.remove_hidden_cells
+                    && (h.cells > 0 || !h.dead_shared.is_empty())
+                {
+                    sheets.insert(l.clone(), h);
+                }
             } else if l.starts_with("xl/drawings/") && l.ends_with(".vml") {
                 let bytes = pkg.read(&name, ctx)?;
                 if bytes.windows(14).any(|w| w == b"ObjectType=\"No") {
@@ -150,11 +190,18 @@ impl<'p> Hook<'p> {
             }
         }
         images.sort();
+        // Shared strings only removed cells used: their text would stay in the string table.
+        let dead_strings: HashSet<u32> =
+            removed_strings.difference(&kept_strings).copied().collect();
         Ok(Hook {
+            dead_strings,
             odf,
             plan,
             opts: opts.clone(),
-            hidden_styles,
+            styles,
+            sheets,
+            hidden_sheets,
+            hidden_sheet_parts,
             comment_vml,
             images,
             col: Collector::default(),
@@ -241,6 +288,22 @@ impl<'p> Hook<'p> {
                 "ooxml.tracked_changes",
                 Severity::Info,
                 "shared-workbook revision log removed",
+            );
+        }
+        if self.hidden_sheet_parts.contains(&l) {
+            return drop(
+                "ooxml.hidden_sheet",
+                Severity::Info,
+                "part used only by a hidden sheet removed",
+            );
+        }
+        if l == "xl/calcchain.xml" && (!self.sheets.is_empty() || !self.hidden_sheets.is_empty()) {
+            // The chain names formula cells that were removed with hidden content; Excel
+            // reports a chain that names missing formulas as damage and rebuilds it on load.
+            return drop(
+                "scrub.hidden_cells",
+                Severity::Info,
+                "calculation chain removed (Excel rebuilds it)",
             );
         }
         if l == "xl/calcchain.xml" && self.plan.has_text_rules() {
@@ -374,6 +437,16 @@ impl<'p> Hook<'p> {
                 }
                 return self.word(name, data, ctx);
             }
+            if self.hidden_sheets.contains(&l) {
+                self.col.add(note(
+                    "ooxml.hidden_sheet",
+                    Severity::Info,
+                    name,
+                    Action::Removed,
+                    "hidden sheet emptied (the sheet stays, hidden, so references to it stay valid)",
+                ));
+                return Ok(EMPTY_SHEET.as_bytes().to_vec());
+            }
             if l.starts_with("xl/") {
                 return self.excel(name, data, ctx);
             }
@@ -386,24 +459,69 @@ impl<'p> Hook<'p> {
     }
 
     fn word(&mut self, name: &str, data: &[u8], ctx: &Ctx<'_>) -> Result<Vec<u8>, Error> {
-        let hidden = hidden_runs(data, name, &self.hidden_styles, ctx)?;
         let remove_hidden = self.opts.remove_hidden_text;
+        let remove_invisible = self.opts.remove_invisible_text;
+        // The pre-scan is a whole extra pass: skipped when the part cannot hide a run (no
+        // vanish, no white, no style that hides or whitens).
+        let runs = if hidden::may_hide_runs(data, &self.styles) {
+            hidden::word_runs(
+                data,
+                name,
+                &self.styles,
+                remove_hidden,
+                remove_invisible,
+                is_dropped_word_element,
+                ctx,
+            )?
+        } else {
+            hidden::WordRuns::default()
+        };
         let mut notes: Vec<(&'static str, Action, &'static str)> = Vec::new();
-        if !remove_hidden && !hidden.is_empty() {
+        if !remove_hidden && !runs.hidden.is_empty() {
             notes.push((
                 "ooxml.hidden_text",
                 Action::Kept,
                 "hidden text kept by policy",
             ));
         }
+        if !remove_invisible && !runs.invisible.is_empty() {
+            notes.push((
+                "scrub.invisible_text",
+                Action::Kept,
+                "invisible (white on white) text kept by policy",
+            ));
+        }
+        if runs.white_maybe_visible > 0 {
+            // Its own location: the collector merges findings of one code and place, and
+            // this one must not hide (or be hidden by) the removal of invisible runs.
+            self.col.add(note(
+                "scrub.invisible_text",
+                Severity::Info,
+                &format!("{name} (white text that may be visible)"),
+                Action::Kept,
+                &format!(
+                    "{} white runs on a fill, in a styled table or a text box kept",
+                    runs.white_maybe_visible
+                ),
+            ));
+        }
         let mut run_no = 0usize;
         let (out, _) = xml::rewrite(data, name, ctx, |el: &El| {
             let local = el.local();
             if local == "r" {
-                let flagged = remove_hidden && hidden.contains(&run_no);
+                let hidden = remove_hidden && runs.hidden.contains(&run_no);
+                let invisible = remove_invisible && runs.invisible.contains(&run_no);
                 run_no += 1;
-                if flagged {
+                if hidden {
                     notes.push(("ooxml.hidden_text", Action::Removed, "hidden run removed"));
+                    return Edit::Drop;
+                }
+                if invisible {
+                    notes.push((
+                        "scrub.invisible_text",
+                        Action::Removed,
+                        "invisible (white on white) run removed",
+                    ));
                     return Edit::Drop;
                 }
             }
@@ -435,17 +553,6 @@ impl<'p> Hook<'p> {
                 ));
                 return Edit::Drop;
             }
-            if local == "color"
-                && el
-                    .attr("val")
-                    .is_some_and(|v| v.eq_ignore_ascii_case("FFFFFF"))
-            {
-                notes.push((
-                    "scrub.invisible_text",
-                    Action::Kept,
-                    "white text kept (it is invisible on a white page)",
-                ));
-            }
             let ids: Vec<String> = el
                 .attrs
                 .iter()
@@ -471,7 +578,69 @@ impl<'p> Hook<'p> {
 
     fn excel(&mut self, name: &str, data: &[u8], ctx: &Ctx<'_>) -> Result<Vec<u8>, Error> {
         let mut notes: Vec<(&'static str, Action, &'static str)> = Vec::new();
+        let l = name.to_ascii_lowercase();
+        let hidden = self.sheets.get(&l);
+        let remove_sheets = self.opts.remove_hidden_sheets;
+        let mut cur = CellCursor::default();
+        let sst = l.ends_with("sharedstrings.xml") && !self.dead_strings.is_empty();
+        let dead_strings = &self.dead_strings;
+        let mut si: i64 = -1;
         let (out, _) = xml::rewrite(data, name, ctx, |el: &El| {
+            if sst {
+                match el.local() {
+                    "si" => si += 1,
+                    // The children of a string item (text, rich runs, phonetic readings):
+                    // an item only removed cells used keeps its place, empty, so the indices
+                    // of the others stay.
+                    "t" | "r" | "rPh" | "phoneticPr"
+                        if u32::try_from(si).is_ok_and(|i| dead_strings.contains(&i)) =>
+                    {
+                        notes.push((
+                            "scrub.hidden_cells",
+                            Action::Removed,
+                            "shared strings only hidden cells used emptied",
+                        ));
+                        return Edit::Drop;
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(h) = hidden {
+                match el.local() {
+                    "row" => cur.row(el),
+                    "c" => {
+                        let (c, r) = cur.cell(el);
+                        if h.hides(c, r) {
+                            notes.push((
+                                "scrub.hidden_cells",
+                                Action::Removed,
+                                "cells of hidden rows and columns removed",
+                            ));
+                            return Edit::Drop;
+                        }
+                    }
+                    "f" if el.attr("t") == Some("shared")
+                        && el.attr("si").is_some_and(|si| h.dead_shared.contains(si)) =>
+                    {
+                        // Its master cell was hidden and is gone; the cached value stays.
+                        notes.push((
+                            "scrub.hidden_cells",
+                            Action::Removed,
+                            "shared formula whose master cell was hidden removed (value kept)",
+                        ));
+                        return Edit::Drop;
+                    }
+                    "hyperlink"
+                        if el
+                            .attr("ref")
+                            .and_then(hidden::cell_ref)
+                            .is_some_and(|(c, r)| h.hides(c, r)) =>
+                    {
+                        return Edit::Drop;
+                    }
+                    _ => {}
+                }
+            }
             match el.local() {
                 "absPath" => {
                     notes.push((
@@ -499,18 +668,35 @@ impl<'p> Hook<'p> {
                     ));
                     return Edit::Drop;
                 }
-                "sheet" if matches!(el.attr("state"), Some("hidden") | Some("veryHidden")) => {
+                "sheet"
+                    if !remove_sheets
+                        && matches!(el.attr("state"), Some("hidden") | Some("veryHidden")) =>
+                {
                     notes.push((
                         "ooxml.hidden_sheet",
                         Action::Kept,
-                        "hidden sheet kept (it is redacted like the others)",
+                        "hidden sheet kept by policy (it is redacted like the others)",
                     ));
                 }
-                "row" | "col" if el.attr("hidden").is_some_and(|v| v == "1" || v == "true") => {
+                "row" | "col"
+                    if hidden.is_none()
+                        && el.attr("hidden").is_some_and(|v| v == "1" || v == "true") =>
+                {
                     notes.push((
                         "scrub.hidden_cells",
                         Action::Kept,
                         "hidden rows or columns kept (they are redacted like the others)",
+                    ));
+                }
+                "sheetFormatPr"
+                    if el
+                        .attr("zeroHeight")
+                        .is_some_and(|v| v == "1" || v == "true") =>
+                {
+                    notes.push((
+                        "scrub.hidden_cells",
+                        Action::Kept,
+                        "rows hidden by default (zeroHeight) kept (they are redacted like the others)",
                     ));
                 }
                 _ => {}
@@ -535,7 +721,6 @@ impl<'p> Hook<'p> {
         for (code, act, d) in notes {
             self.col.add(note(code, Severity::Info, name, act, d));
         }
-        let l = name.to_ascii_lowercase();
         let flavor = if l.starts_with("xl/worksheets/") {
             Flavor::Sheet
         } else if l == "xl/workbook.xml" {
@@ -701,119 +886,11 @@ fn has_children(data: &[u8], part: &str, ctx: &Ctx<'_>) -> Result<bool, Error> {
     Ok(n > 1)
 }
 
-/// Character styles whose run properties hide the text (`w:vanish`).
-fn hidden_word_styles(data: &[u8], part: &str, ctx: &Ctx<'_>) -> Result<HashSet<String>, Error> {
-    let mut out = HashSet::new();
-    let mut style: Option<String> = None;
-    let mut depth_in_rpr = false;
-    xml::scan(data, part, ctx, |ev| {
-        match ev {
-            Ev::Start(el, empty) => match el.local() {
-                "style" if !empty => style = el.attr("styleId").map(str::to_string),
-                "rPr" if !empty => depth_in_rpr = true,
-                "vanish" if depth_in_rpr && is_on(el) => {
-                    if let Some(s) = &style {
-                        out.insert(s.clone());
-                    }
-                }
-                _ => {}
-            },
-            Ev::End(n) => match xml::local(n) {
-                "style" => style = None,
-                "rPr" => depth_in_rpr = false,
-                _ => {}
-            },
-            Ev::Text(_) => {}
-        }
-        Ok(())
-    })?;
-    Ok(out)
-}
-
 /// Whether the Word rewrite drops this element with its content.
-fn is_dropped_word_element(local: &str) -> bool {
+pub(crate) fn is_dropped_word_element(local: &str) -> bool {
     WORD_REVISION_DROP.contains(&local)
         || WORD_COMMENT_ANCHORS.contains(&local)
         || WORD_SETTINGS_DROP.contains(&local)
-}
-
-/// A Word on/off property is on unless its `val` says otherwise (ECMA-376 Part 1 §17.17.4).
-fn is_on(el: &El) -> bool {
-    !matches!(el.attr("val"), Some("0") | Some("false") | Some("off"))
-}
-
-/// Indices (in document order, not counting runs inside a hidden run) of the Word runs whose
-/// own properties hide them: `w:vanish`, `w:specVanish` or a hidden character style.
-fn hidden_runs(
-    data: &[u8],
-    part: &str,
-    hidden_styles: &HashSet<String>,
-    ctx: &Ctx<'_>,
-) -> Result<HashSet<usize>, Error> {
-    let mut out = HashSet::new();
-    let mut names: Vec<String> = Vec::new();
-    // For each open run: its index (None when inside a hidden run, so not counted).
-    let mut runs: Vec<Option<usize>> = Vec::new();
-    let mut next = 0usize;
-    let mut dropped = 0u32;
-    xml::scan(data, part, ctx, |ev| {
-        match ev {
-            Ev::Start(el, empty) => {
-                let local = el.local();
-                if is_dropped_word_element(local) && !empty {
-                    dropped += 1;
-                }
-                if local == "r" {
-                    // The rewrite never sees runs inside a dropped element or a hidden run,
-                    // so they get no index.
-                    let inside_hidden = dropped > 0
-                        || runs.iter().flatten().any(|i| out.contains(i))
-                        || runs.iter().any(Option::is_none);
-                    let idx = if inside_hidden {
-                        None
-                    } else {
-                        next += 1;
-                        Some(next - 1)
-                    };
-                    if !empty {
-                        runs.push(idx);
-                    }
-                } else {
-                    let parent = names.last().map(|s| xml::local(s));
-                    let grand = names
-                        .len()
-                        .checked_sub(2)
-                        .and_then(|i| names.get(i))
-                        .map(|s| xml::local(s));
-                    if parent == Some("rPr") && grand == Some("r") {
-                        let hides = match local {
-                            "vanish" | "specVanish" => is_on(el),
-                            "rStyle" => el.attr("val").is_some_and(|v| hidden_styles.contains(v)),
-                            _ => false,
-                        };
-                        if hides && let Some(Some(i)) = runs.last() {
-                            out.insert(*i);
-                        }
-                    }
-                }
-                if !empty {
-                    names.push(el.name.clone());
-                }
-            }
-            Ev::End(n) => {
-                if xml::local(n) == "r" {
-                    runs.pop();
-                }
-                if is_dropped_word_element(xml::local(n)) {
-                    dropped = dropped.saturating_sub(1);
-                }
-                names.pop();
-            }
-            Ev::Text(_) => {}
-        }
-        Ok(())
-    })?;
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -837,7 +914,11 @@ mod tests {
                 odf: false,
                 plan: &plan,
                 opts: ScrubOptions::default(),
-                hidden_styles: HashSet::new(),
+                styles: WordStyles::default(),
+                sheets: HashMap::new(),
+                hidden_sheets: HashSet::new(),
+                hidden_sheet_parts: HashSet::new(),
+                dead_strings: HashSet::new(),
                 comment_vml: HashSet::new(),
                 images: Vec::new(),
                 col: Collector::default(),

@@ -11,6 +11,7 @@
 //!   (rsid, paraId), hidden runs, speaker notes, custom XML, thumbnails, printer settings or
 //!   embedded objects remain, and pictures carry no metadata.
 
+use super::ScrubOptions;
 use crate::image::{is_image_bytes, metadata_leaks};
 use crate::normalize::{View, normalize_str};
 use crate::plan::{Category, Plan, salted_hash};
@@ -217,8 +218,21 @@ fn element_leak(local: &str, odf: bool) -> Option<&'static str> {
     }
 }
 
-/// Checks an OOXML or ODF package against `plan` and for hidden information.
+/// Checks an OOXML or ODF package against `plan` and for hidden information (everything
+/// [`ScrubOptions::default`] removes).
 pub fn verify(data: &[u8], kind: Kind, plan: &Plan, ctx: &Ctx<'_>) -> Result<LeakReport, Error> {
+    verify_with(data, kind, plan, &ScrubOptions::default(), ctx)
+}
+
+/// [`verify`] for an output scrubbed with `opts`: what the options keep (hidden text,
+/// speaker notes, hidden sheets or cells, invisible text) is not a leak.
+pub fn verify_with(
+    data: &[u8],
+    kind: Kind,
+    plan: &Plan,
+    opts: &ScrubOptions,
+    ctx: &Ctx<'_>,
+) -> Result<LeakReport, Error> {
     let odf = kind.class() == KindClass::Odf;
     let mut r = LeakReport::default();
     let salt = plan.salt.clone().unwrap_or_default();
@@ -236,9 +250,28 @@ pub fn verify(data: &[u8], kind: Kind, plan: &Plan, ctx: &Ctx<'_>) -> Result<Lea
     ] {
         r.ran(c);
     }
+    if !odf && opts.remove_hidden_cells {
+        r.ran("hidden rows and columns");
+    }
+    if !odf && opts.remove_invisible_text {
+        r.ran("invisible text");
+    }
+    let hidden_sheets = if !odf && opts.remove_hidden_sheets {
+        r.ran("hidden sheets");
+        super::hidden::hidden_sheet_parts(&mut pkg, ctx)?.0
+    } else {
+        Default::default()
+    };
+    let checks = Checks {
+        odf,
+        opts,
+        hidden_sheet: false,
+    };
     for name in pkg.names() {
         ctx.budget.check_time()?;
-        if let Some((code, what)) = part_leak(&name, odf) {
+        if let Some((code, what)) = part_leak(&name, odf)
+            && (code != "verify.notes" || opts.remove_notes)
+        {
             r.structural(code, name.clone(), what);
         }
         let bytes = match pkg.read(&name, ctx) {
@@ -259,7 +292,11 @@ pub fn verify(data: &[u8], kind: Kind, plan: &Plan, ctx: &Ctx<'_>) -> Result<Lea
         }
         let is_xml = l.ends_with(".xml") || l.ends_with(".rels") || l.ends_with(".vml");
         patterns.scan(&bytes, &name, !is_xml, &mut r);
-        if is_xml && let Err(e) = check_xml(&bytes, &name, odf, plan, &salt, ctx, &mut r) {
+        let checks = Checks {
+            hidden_sheet: hidden_sheets.contains(&l),
+            ..checks
+        };
+        if is_xml && let Err(e) = check_xml(&bytes, &name, &checks, plan, &salt, ctx, &mut r) {
             if e.limit_kind().is_some() {
                 return Err(e);
             }
@@ -287,17 +324,107 @@ fn text_leaks(plan: &Plan, text: &str, loc: &str, salt: &str, r: &mut LeakReport
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What the structural check of one part looks for.
+#[derive(Clone, Copy)]
+struct Checks<'o> {
+    odf: bool,
+    opts: &'o ScrubOptions,
+    /// The part is the worksheet of a hidden sheet (which must have no cells).
+    hidden_sheet: bool,
+}
+
+/// Word runs that are certainly invisible: coloured white directly, with no style, shading
+/// or highlight of their own or on their paragraph, outside tables, text boxes and drawings,
+/// on a page without a background. A strict subset of what the scrub removes, found by its
+/// own walk.
+#[derive(Default)]
+struct InvisibleRuns {
+    background: bool,
+    boxes: u32,
+    tables: u32,
+    /// For each open paragraph: has a style or shading.
+    paras: Vec<bool>,
+    /// For the open run: (white, disqualified).
+    run: Option<(bool, bool)>,
+}
+
+impl InvisibleRuns {
+    fn start(&mut self, el: &kiyome_office::xml::El, parent: Option<&str>, empty: bool) {
+        let local = el.local();
+        match local {
+            "background" => self.background = true,
+            "txbxContent" | "pict" | "drawing" | "object" | "AlternateContent" if !empty => {
+                self.boxes += 1
+            }
+            "tbl" if !empty => self.tables += 1,
+            "p" if !empty => self.paras.push(false),
+            "r" if !empty => self.run = Some((false, false)),
+            _ => {}
+        }
+        if parent == Some("pPr")
+            && matches!(local, "pStyle" | "shd")
+            && let Some(p) = self.paras.last_mut()
+        {
+            *p = true;
+        }
+        if parent == Some("rPr")
+            && let Some((white, bad)) = self.run.as_mut()
+        {
+            match local {
+                "color" => {
+                    *white = el
+                        .attr("val")
+                        .is_some_and(|v| v.eq_ignore_ascii_case("FFFFFF"))
+                }
+                "rStyle" | "shd" | "highlight" => *bad = true,
+                _ => {}
+            }
+        }
+    }
+
+    /// At an end tag: whether it closes the properties of an invisible run.
+    fn end(&mut self, local: &str, parent: Option<&str>) -> bool {
+        let mut found = false;
+        match local {
+            "rPr" if parent == Some("r") => {
+                found = self.run.is_some_and(|(white, bad)| white && !bad)
+                    && !self.background
+                    && self.boxes == 0
+                    && self.tables == 0
+                    && !self.paras.iter().any(|p| *p);
+            }
+            "r" => self.run = None,
+            "txbxContent" | "pict" | "drawing" | "object" | "AlternateContent" => {
+                self.boxes = self.boxes.saturating_sub(1)
+            }
+            "tbl" => self.tables = self.tables.saturating_sub(1),
+            "p" => {
+                self.paras.pop();
+            }
+            _ => {}
+        }
+        found
+    }
+}
+
 fn check_xml(
     data: &[u8],
     name: &str,
-    odf: bool,
+    checks: &Checks<'_>,
     plan: &Plan,
     salt: &str,
     ctx: &Ctx<'_>,
     r: &mut LeakReport,
 ) -> Result<(), Error> {
+    let odf = checks.odf;
+    let opts = checks.opts;
     let l = name.to_ascii_lowercase();
+    let sheet = !odf && l.starts_with("xl/worksheets/") && opts.remove_hidden_cells;
+    let mut hidden_cols: Vec<(u32, u32)> = Vec::new();
+    let mut hidden_row = false;
+    let mut cursor = super::hidden::CellCursor::default();
+    let mut invisible = InvisibleRuns::default();
+    let check_invisible = !odf && l.starts_with("word/") && opts.remove_invisible_text;
     let props = l == "docprops/core.xml"
         || l == "docprops/app.xml"
         || super::scrub::props_part(data).is_some();
@@ -318,7 +445,41 @@ fn check_xml(
                 if let Some(code) = element_leak(local, odf) {
                     r.structural(code, name, local);
                 }
+                if checks.hidden_sheet && local == "c" {
+                    r.structural("verify.hidden_cells", name, "cell of a hidden sheet");
+                }
+                if sheet {
+                    let on = |v: Option<&str>| matches!(v, Some("1") | Some("true"));
+                    match local {
+                        "col" if on(el.attr("hidden")) => {
+                            let min: u32 = el.attr("min").and_then(|v| v.parse().ok()).unwrap_or(1);
+                            let max: u32 =
+                                el.attr("max").and_then(|v| v.parse().ok()).unwrap_or(min);
+                            hidden_cols.push((min, max));
+                        }
+                        "row" => {
+                            cursor.row(el);
+                            hidden_row = on(el.attr("hidden"));
+                        }
+                        "c" => {
+                            let (c, _) = cursor.cell(el);
+                            if hidden_row || hidden_cols.iter().any(|(a, b)| (*a..=*b).contains(&c))
+                            {
+                                r.structural(
+                                    "verify.hidden_cells",
+                                    name,
+                                    "cell of a hidden row or column",
+                                );
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                if check_invisible {
+                    invisible.start(el, names.last().map(|s| xml::local(s)), empty);
+                }
                 if word
+                    && opts.remove_hidden_text
                     && matches!(local, "vanish" | "specVanish")
                     && names.last().map(|s| xml::local(s)) == Some("rPr")
                     && names
@@ -350,6 +511,16 @@ fn check_xml(
                 }
             }
             Ev::End(n) => {
+                if check_invisible {
+                    let parent = names
+                        .len()
+                        .checked_sub(2)
+                        .and_then(|i| names.get(i))
+                        .map(|s| xml::local(s));
+                    if invisible.end(xml::local(n), parent) {
+                        r.structural("verify.invisible_text", name, "white run on a white page");
+                    }
+                }
                 if groups.last().is_some_and(|g| g.0 == names.len())
                     && let Some((_, text)) = groups.pop()
                     && rules
