@@ -10,7 +10,11 @@
 //! - `exiftool` finds no GPS, author or camera data in any image output;
 //! - content survives: PDF outputs keep the text (`pdftotext`) and page count (`pdfinfo`) of
 //!   their input when the input had no active content, and DOCX outputs keep their text (the
-//!   project's own text extraction, `kiyome sanitize --mode text`).
+//!   project's own text extraction, `kiyome sanitize --mode text`);
+//! - idempotence: `kiyome sanitize` over all released outputs again releases every one with
+//!   nothing removed, defanged or blocked, and the second output equals the first (bytes;
+//!   else PDF text and pages, archive members, or pixels — JPEG within a mean change of 1 per
+//!   channel, since it is re-encoded lossily).
 //!
 //! The corpus run happens once per test binary; the outputs are kept in one directory for the
 //! peer checks. Peer tools missing: the check is skipped with a notice (a failure under CI).
@@ -754,7 +758,7 @@ fn same_material(a: &Path, b: &Path, kind: &str, tools: &Peers) -> Result<Same, 
                 .map(|(x, y)| u64::from(x.abs_diff(*y)))
                 .sum();
             let mean = diff as f64 / pa.as_raw().len().max(1) as f64;
-            let allowed = if kind == "jpeg" { 2.0 } else { 0.0 };
+            let allowed = if kind == "jpeg" { 1.0 } else { 0.0 };
             if mean <= allowed {
                 Ok(Same::Material(mean))
             } else {
