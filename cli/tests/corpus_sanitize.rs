@@ -10,7 +10,11 @@
 //! - `exiftool` finds no GPS, author or camera data in any image output;
 //! - content survives: PDF outputs keep the text (`pdftotext`) and page count (`pdfinfo`) of
 //!   their input when the input had no active content, and DOCX outputs keep their text (the
-//!   project's own text extraction, `kiyome sanitize --mode text`).
+//!   project's own text extraction, `kiyome sanitize --mode text`);
+//! - idempotence: `kiyome sanitize` over all released outputs again releases every one with
+//!   nothing removed, defanged or blocked, and the second output equals the first (bytes;
+//!   else PDF text and pages, archive members, or pixels — JPEG within a mean change of 1 per
+//!   channel, since it is re-encoded lossily).
 //!
 //! The corpus run happens once per test binary; the outputs are kept in one directory for the
 //! peer checks. Peer tools missing: the check is skipped with a notice (a failure under CI).
@@ -683,4 +687,193 @@ fn docx_outputs_keep_the_text_of_inputs_without_active_content() {
     );
     assert!(docx.len() >= 10, "only {} DOCX outputs", docx.len());
     fail_if_any("DOCX text", docx.len(), &bad);
+}
+
+/// How a second pass compares with the first, per output.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Same {
+    /// Byte for byte.
+    Identical,
+    /// Not the same bytes, the same content: PDF text and pages, archive members, pixels
+    /// (with the mean difference per channel, for a lossy re-encoding).
+    Material(f64),
+}
+
+/// Pixels of an image output, with its dimensions.
+fn pixels(path: &Path) -> Option<image::RgbaImage> {
+    let data = std::fs::read(path).ok()?;
+    image::load_from_memory(&data).ok().map(|i| i.to_rgba8())
+}
+
+/// Members of a zip-based output (OOXML, ODF, zip), by name.
+fn members(path: &Path) -> Option<BTreeMap<String, Vec<u8>>> {
+    use std::io::Read;
+    let f = std::fs::File::open(path).ok()?;
+    let mut z = zip::ZipArchive::new(f).ok()?;
+    let mut out = BTreeMap::new();
+    for i in 0..z.len() {
+        let mut m = z.by_index(i).ok()?;
+        let mut v = Vec::new();
+        m.read_to_end(&mut v).ok()?;
+        out.insert(m.name().ok()?.into_owned(), v);
+    }
+    Some(out)
+}
+
+/// Whether `a` and `b` (the outputs of pass 1 and 2) carry the same content; the reason why
+/// not otherwise.
+fn same_material(a: &Path, b: &Path, kind: &str, tools: &Peers) -> Result<Same, String> {
+    let (da, db) = (
+        std::fs::read(a).map_err(|e| e.to_string())?,
+        std::fs::read(b).map_err(|e| e.to_string())?,
+    );
+    if da == db {
+        return Ok(Same::Identical);
+    }
+    match kind {
+        "pdf" => {
+            let (Some(t), Some(i)) = (&tools.pdftotext, &tools.pdfinfo) else {
+                return Err("PDF bytes differ (poppler missing: not compared)".into());
+            };
+            let text = (pdftotext(t, a), pdftotext(t, b));
+            let pages = (pdf_pages(i, a), pdf_pages(i, b));
+            if text.0.is_some() && text.0 == text.1 && pages.0.is_some() && pages.0 == pages.1 {
+                Ok(Same::Material(0.0))
+            } else {
+                Err(format!("PDF text or pages differ (pages {pages:?})"))
+            }
+        }
+        "jpeg" | "png" | "gif" | "bmp" | "tiff" | "webp" => {
+            let (Some(pa), Some(pb)) = (pixels(a), pixels(b)) else {
+                return Err("an image output does not decode".into());
+            };
+            if pa.dimensions() != pb.dimensions() {
+                return Err(format!("{:?} → {:?}", pa.dimensions(), pb.dimensions()));
+            }
+            // JPEG is lossy: a second encoding moves pixels a little, never the picture.
+            let diff: u64 = pa
+                .as_raw()
+                .iter()
+                .zip(pb.as_raw())
+                .map(|(x, y)| u64::from(x.abs_diff(*y)))
+                .sum();
+            let mean = diff as f64 / pa.as_raw().len().max(1) as f64;
+            let allowed = if kind == "jpeg" { 1.0 } else { 0.0 };
+            if mean <= allowed {
+                Ok(Same::Material(mean))
+            } else {
+                Err(format!("pixels differ (mean {mean:.2} per channel)"))
+            }
+        }
+        _ => match (members(a), members(b)) {
+            (Some(ma), Some(mb)) if ma == mb => Ok(Same::Material(0.0)),
+            (Some(ma), Some(mb)) => {
+                let changed: Vec<&String> = ma
+                    .keys()
+                    .chain(mb.keys())
+                    .filter(|k| ma.get(*k) != mb.get(*k))
+                    .take(4)
+                    .collect();
+                Err(format!("members differ: {changed:?}"))
+            }
+            _ => Err(format!(
+                "{kind}: bytes differ ({} → {})",
+                da.len(),
+                db.len()
+            )),
+        },
+    }
+}
+
+struct Peers {
+    pdftotext: Option<PathBuf>,
+    pdfinfo: Option<PathBuf>,
+}
+
+#[test]
+fn sanitizing_every_released_output_again_finds_nothing_and_changes_nothing_material() {
+    let st = state();
+    let again = st.dir.path().join("again");
+    let out = Command::new(common::kiyome())
+        .args(["sanitize", "--json", "--out"])
+        .arg(&again)
+        .arg(st.dir.path().join("released"))
+        .output()
+        .expect("kiyome sanitize of the released outputs");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("sanitize report is JSON");
+    let files: BTreeMap<String, &Value> = v["files"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|f| (f["path"].as_str().unwrap_or("").to_string(), f))
+                .collect()
+        })
+        .unwrap_or_default();
+    let tools = Peers {
+        pdftotext: kiyome_core::corpus::peer_tool("pdftotext"),
+        pdfinfo: kiyome_core::corpus::peer_tool("pdfinfo"),
+    };
+    let mut bad = Vec::new();
+    let mut tally: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut worst_pixels = 0f64;
+    for o in &st.outs {
+        let Some(f) = files.get(&*o.output.to_string_lossy()) else {
+            bad.push(format!("{}: no second report", o.label));
+            continue;
+        };
+        if f["verdict"] != "released" {
+            bad.push(format!(
+                "{}: blocked on the second pass ({})",
+                o.label, f["reason"]
+            ));
+            continue;
+        }
+        // Nothing left to remove: no dangerous finding, nothing removed, defanged or blocked.
+        let found: Vec<String> = common::all_findings(f)
+            .into_iter()
+            .filter(|x| {
+                matches!(x["severity"].as_str(), Some("high" | "medium"))
+                    || matches!(
+                        x["action"].as_str(),
+                        Some("removed" | "neutralized" | "blocked")
+                    )
+            })
+            .map(|x| format!("{} {} @ {}", x["code"], x["action"], x["location"]))
+            .collect();
+        if !found.is_empty() {
+            bad.push(format!(
+                "{}: second pass found {}",
+                o.label,
+                found.join(", ")
+            ));
+        }
+        if f["output"]["kind"] != o.report["output"]["kind"] {
+            bad.push(format!(
+                "{}: kind {} became {}",
+                o.label, o.report["output"]["kind"], f["output"]["kind"]
+            ));
+        }
+        let second = PathBuf::from(f["output"]["path"].as_str().unwrap_or(""));
+        let e = tally.entry(o.out_kind.clone()).or_default();
+        match same_material(&o.output, &second, &o.out_kind, &tools) {
+            Ok(Same::Identical) => e.0 += 1,
+            Ok(Same::Material(d)) => {
+                e.1 += 1;
+                worst_pixels = worst_pixels.max(d);
+            }
+            Err(why) => bad.push(format!("{} ({}): {why}", o.label, o.out_kind)),
+        }
+    }
+    eprintln!(
+        "   second pass: kind | identical bytes | same content (largest mean pixel change of a re-encoded image: {worst_pixels:.3} per channel)"
+    );
+    for (k, (i, m)) in &tally {
+        eprintln!("   | {k} | {i} | {m} |");
+    }
+    assert!(
+        st.outs.len() > 100,
+        "only {} released outputs",
+        st.outs.len()
+    );
+    fail_if_any("second sanitize pass", st.outs.len(), &bad);
 }

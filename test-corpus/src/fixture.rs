@@ -16,6 +16,9 @@ pub struct Fixture {
     pub dangerous: bool,
     /// One line: what it attacks.
     pub about: &'static str,
+    /// What `kiyome sanitize` (default policy, disarm) must do: `released` or
+    /// `blocked:<reason code>`; set from [`crate::sanitize::outcome`].
+    pub sanitize: &'static str,
 }
 
 impl Fixture {
@@ -32,6 +35,7 @@ impl Fixture {
             expect: expect.to_vec(),
             dangerous: true,
             about,
+            sanitize: "",
         }
     }
 
@@ -43,6 +47,7 @@ impl Fixture {
             expect: Vec::new(),
             dangerous: false,
             about,
+            sanitize: "",
         }
     }
 }
@@ -51,16 +56,17 @@ impl Fixture {
 pub fn write_all(root: &Path, fixtures: &[Fixture]) -> std::io::Result<()> {
     let dir = root.join("files");
     std::fs::create_dir_all(&dir)?;
-    let mut manifest = String::from("name\tdangerous\texpect\tsha256\tabout\n");
+    let mut manifest = String::from("name\tdangerous\texpect\tsha256\tabout\tsanitize\n");
     for f in fixtures {
         std::fs::write(dir.join(&f.name), &f.bytes)?;
         manifest.push_str(&format!(
-            "{}\t{}\t{}\t{}\t{}\n",
+            "{}\t{}\t{}\t{}\t{}\t{}\n",
             f.name,
             f.dangerous,
             f.expect.join(","),
             kiyome_core::sha256_hex(&f.bytes),
-            f.about
+            f.about,
+            f.sanitize
         ));
     }
     std::fs::File::create(root.join("MANIFEST.tsv"))?.write_all(manifest.as_bytes())

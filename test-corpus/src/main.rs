@@ -5,13 +5,18 @@
 //! a test checks that the committed files match the generator.
 
 mod fixture;
+mod images;
 mod mail;
 mod media;
 mod office;
+mod office_active;
 mod ole;
 mod pdf;
+mod pdf_forms;
 mod redact;
 mod redaction;
+mod sanitize;
+mod scripts;
 
 use fixture::Fixture;
 use std::path::PathBuf;
@@ -35,12 +40,24 @@ fn main() -> std::io::Result<()> {
 pub fn all() -> Vec<Fixture> {
     let mut v = Vec::new();
     v.extend(pdf::fixtures());
+    v.extend(pdf_forms::fixtures());
     v.extend(redact::fixtures());
     v.extend(office::fixtures());
+    v.extend(office_active::fixtures());
     v.extend(ole::fixtures());
     v.extend(media::fixtures());
+    v.extend(images::fixtures());
     v.extend(mail::fixtures());
     v.extend(redaction::fixtures());
+    v.extend(scripts::fixtures());
     v.sort_by(|a, b| a.name.cmp(&b.name));
+    for f in &mut v {
+        f.sanitize = sanitize::outcome(&f.name).unwrap_or_else(|| {
+            panic!(
+                "fixture {} has no sanitize outcome in test-corpus/src/sanitize.rs",
+                f.name
+            )
+        });
+    }
     v
 }

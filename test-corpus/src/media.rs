@@ -139,7 +139,7 @@ fn png_with_text_and_trailing(png: &[u8]) -> Vec<u8> {
 }
 
 /// A zip with stored members, written byte by byte so that hostile names survive as given.
-fn stored_zip(members: &[(&str, &[u8])]) -> Vec<u8> {
+pub(crate) fn stored_zip(members: &[(&str, &[u8])]) -> Vec<u8> {
     let mut out = Vec::new();
     let mut central = Vec::new();
     for (name, data) in members {

@@ -6,11 +6,11 @@ use crate::fixture::Fixture;
 use std::io::{Cursor, Write};
 use zip::write::SimpleFileOptions;
 
-const REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
-const W: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
-const DOCX_CT: &str =
+pub(crate) const REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+pub(crate) const W: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
+pub(crate) const DOCX_CT: &str =
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml";
-const DOCM_CT: &str = "application/vnd.ms-word.document.macroEnabled.main+xml";
+pub(crate) const DOCM_CT: &str = "application/vnd.ms-word.document.macroEnabled.main+xml";
 const XLSX_CT: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml";
 const XLSM_CT: &str = "application/vnd.ms-excel.sheet.macroEnabled.main+xml";
 const PPTX_CT: &str =
@@ -34,7 +34,7 @@ pub(crate) fn zip(parts: &[(&str, Vec<u8>)], stored: &[&str]) -> Vec<u8> {
     w.finish().expect("in-memory zip").into_inner()
 }
 
-fn content_types(main_part: &str, main_ct: &str, extra: &str) -> Vec<u8> {
+pub(crate) fn content_types(main_part: &str, main_ct: &str, extra: &str) -> Vec<u8> {
     format!(
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/><Override PartName="/{main_part}" ContentType="{main_ct}"/>{extra}</Types>"#
@@ -42,7 +42,7 @@ fn content_types(main_part: &str, main_ct: &str, extra: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-fn rels(items: &[(&str, &str, &str, bool)]) -> Vec<u8> {
+pub(crate) fn rels(items: &[(&str, &str, &str, bool)]) -> Vec<u8> {
     let mut s = String::from(
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">"#,
@@ -66,11 +66,11 @@ fn rels(items: &[(&str, &str, &str, bool)]) -> Vec<u8> {
     s.into_bytes()
 }
 
-fn root_rels(main: &str) -> Vec<u8> {
+pub(crate) fn root_rels(main: &str) -> Vec<u8> {
     rels(&[("rId1", "officeDocument", main, false)])
 }
 
-fn word_doc(body: &str) -> Vec<u8> {
+pub(crate) fn word_doc(body: &str) -> Vec<u8> {
     format!(
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <w:document xmlns:w="{W}" xmlns:r="{REL}"><w:body>{body}<w:sectPr/></w:body></w:document>"#
@@ -78,12 +78,12 @@ fn word_doc(body: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-fn para(text: &str) -> String {
+pub(crate) fn para(text: &str) -> String {
     format!("<w:p><w:r><w:t xml:space=\"preserve\">{text}</w:t></w:r></w:p>")
 }
 
 /// A docx with the given body, extra parts and document relationships.
-fn docx(
+pub(crate) fn docx(
     main_ct: &str,
     body: &str,
     doc_rels: &[(&str, &str, &str, bool)],
@@ -106,7 +106,7 @@ fn docx(
 /// A minimal VBA project: an OLE compound file with the storages and streams olevba looks
 /// for (`VBA/dir`, `VBA/_VBA_PROJECT`, a module stream, `PROJECT`), the module source being
 /// an `AutoOpen` macro stored as an MS-OVBA container of literal-only chunks.
-fn vba_project() -> Vec<u8> {
+pub(crate) fn vba_project() -> Vec<u8> {
     let source = b"Attribute VB_Name = \"ThisDocument\"\r\nSub AutoOpen()\r\n  Shell \"calc.exe\"\r\nEnd Sub\r\n";
     let mut cf = cfb::CompoundFile::create(Cursor::new(Vec::new())).expect("in-memory cfb");
     cf.create_storage("/VBA").expect("cfb");

@@ -197,7 +197,7 @@ fn content(text: &str) -> String {
 }
 
 /// A stream object body with `dict_extra` in its dictionary.
-fn stream(dict_extra: &str, data: &[u8]) -> String {
+pub(crate) fn stream(dict_extra: &str, data: &[u8]) -> String {
     // Fixture streams are ASCII or Latin-1; map bytes 1:1 to chars so they survive String.
     let text: String = data.iter().map(|&b| b as char).collect();
     format!(
@@ -208,7 +208,7 @@ fn stream(dict_extra: &str, data: &[u8]) -> String {
 
 /// Objects 1–4 (catalog, pages, page, content, font as 4… see below) plus `extra` objects.
 /// `cat_extra` goes into the catalog, `page_extra` into the page dictionary.
-fn simple(cat_extra: &str, page_extra: &str, extra: &[(u32, &str)]) -> Vec<u8> {
+pub(crate) fn simple(cat_extra: &str, page_extra: &str, extra: &[(u32, &str)]) -> Vec<u8> {
     let mut objs: Vec<(u32, String)> = base_objects(cat_extra, page_extra, "one page");
     objs.extend(extra.iter().map(|(n, s)| (*n, s.to_string())));
     classic(&objs, "/Info 10 0 R", &[(10, info())])

@@ -27,6 +27,7 @@ pub fn fixtures() -> Vec<Fixture> {
         ],
         dangerous: false,
         about: "Japanese application form (horizontal and vertical writing) with a name, My Number, phone, postal address, bookmarks, a comment, properties, XMP and an older revision",
+        sanitize: "",
     }]
 }
 

@@ -464,6 +464,7 @@ fn hidden_info(
         expect: expect.to_vec(),
         dangerous: false,
         about,
+        sanitize: "",
     }
 }
 

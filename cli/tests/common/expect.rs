@@ -3,7 +3,8 @@
 //! Two sources, both plain TSV so that reviewers can read them:
 //! - `test-corpus/MANIFEST.tsv` (written by the fixture generator): `name`, `dangerous`
 //!   (`true` → must be blocked, `false` → must be released) and `expect` (comma-separated codes
-//!   that must all be present);
+//!   that must all be present); its `sanitize` column (what `kiyome sanitize` must do) is
+//!   checked by `cli/tests/cli_sanitize.rs`;
 //! - `test-corpus/shared-expectations.tsv` for the shared corpus: `path`, `verdict`
 //!   (`blocked`, `released` or `-`), `codes`, `why` (the MANIFEST description it comes from).
 //!

@@ -1,7 +1,8 @@
 //! kiyome-core: the pieces every kiyome crate shares.
 //!
 //! - [`Limits`] and [`Budget`]: explicit bounds for parsing hostile input;
-//! - [`sniff`]: kind detection by content, with the file name only as a claim;
+//! - [`sniff`]: kind detection by content, with the file name only as a claim (scripts too:
+//!   [`script_kind`]);
 //! - [`charset`]: Japanese-first charset detection for plain text;
 //! - [`Report`], [`FileReport`], [`Finding`], [`Verdict`], [`Method`]: the report model;
 //! - [`codes`]: the registry of dotted finding codes;
@@ -26,6 +27,7 @@ mod hash;
 mod kind;
 mod limits;
 mod report;
+mod script;
 mod sniff;
 
 pub use budget::Budget;
@@ -39,6 +41,7 @@ pub use limits::{LimitKind, Limits};
 pub use report::{
     Action, FileReport, Finding, Method, OutputInfo, Report, Severity, Summary, Verdict,
 };
+pub use script::script_kind;
 pub use sniff::{Detection, ooxml_kind_from_content_types, sniff};
 
 /// The kiyome version, reported in every report.

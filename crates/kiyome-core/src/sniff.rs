@@ -453,8 +453,11 @@ pub fn ooxml_kind_from_content_types(xml: &str) -> Option<Kind> {
         .map(|(_, k)| *k)
 }
 
+/// Bytes of a text file decoded for sniffing (scripts are looked for in all of it).
+const TEXT_HEAD: usize = 256 * 1024;
+
 fn sniff_text(data: &[u8], cs: Charset, claimed: Option<Kind>) -> Kind {
-    let head = &data[..data.len().min(8192)];
+    let head = &data[..data.len().min(TEXT_HEAD)];
     let text = crate::charset::decode(head, cs);
     let t = text.trim_start_matches('\u{feff}').trim_start();
     let lower: String = t
@@ -471,7 +474,16 @@ fn sniff_text(data: &[u8], cs: Charset, claimed: Option<Kind>) -> Kind {
     if lower.contains("<hta:application") {
         return Kind::Hta;
     }
+    if let Some(k) = shortcut_kind(&lower) {
+        return k;
+    }
     if lower.starts_with('<') {
+        // Windows Script Files and scriptlets: XML that wscript, regsvr32 and scrobj.dll run.
+        if lower.contains("<scriptlet")
+            || ((lower.contains("<job") || lower.contains("<package")) && lower.contains("<script"))
+        {
+            return Kind::Wsf;
+        }
         if lower.contains("<svg") {
             return Kind::Svg;
         }
@@ -499,12 +511,30 @@ fn sniff_text(data: &[u8], cs: Charset, claimed: Option<Kind>) -> Kind {
     if let Some(k) = mail_kind(t) {
         return k;
     }
+    // A name claiming a script is believed (it runs as that script); any other text is
+    // examined for PowerShell, VBScript, JScript and batch, whatever its name says.
+    if let Some(k) = claimed.filter(|k| k.class() == KindClass::Script) {
+        return k;
+    }
+    if let Some(k) = crate::script::script_kind(t) {
+        return k;
+    }
     match claimed {
-        Some(k) if k.class() == KindClass::Script => k,
         Some(Kind::Csv) => Kind::Csv,
         Some(k @ (Kind::Html | Kind::Xml | Kind::Svg)) if lower.contains('<') => k,
         _ => Kind::Text,
     }
+}
+
+/// Internet shortcuts (`.url`) and Explorer command files (`.scf`): INI text that Windows
+/// follows (a `file:` URL or a UNC icon path leaks credentials or starts a program).
+fn shortcut_kind(lower: &str) -> Option<Kind> {
+    let first = lower.lines().next().unwrap_or("").trim();
+    let internet = first == "[internetshortcut]"
+        || (first == "[{000214a0-0000-0000-c000-000000000046}]"
+            && lower.contains("[internetshortcut]"));
+    let shell = first == "[shell]" && lower.contains("command=");
+    (internet || shell).then_some(Kind::Lnk)
 }
 
 const MAIL_HEADERS: &[&str] = &[

@@ -149,6 +149,9 @@ pub(crate) fn inspect(
                     Finding::new("image.thumbnail", Severity::Info, loc).detail("JFIF thumbnail"),
                 );
             }
+            // The JFIF header itself (no thumbnail) is standard, not a vendor segment: without
+            // this arm every re-encoded JPEG would report it again on a second pass.
+            0xE0 if seg.starts_with(b"JFIF\0") => {}
             0xE0 if seg.starts_with(b"JFXX\0") => {
                 out.add(
                     Finding::new("image.thumbnail", Severity::Info, loc).detail("JFXX thumbnail"),

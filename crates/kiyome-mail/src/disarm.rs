@@ -172,7 +172,7 @@ fn rebuild(
     if defanged > 0 && opts.defang_links {
         items.push(Outcome::LinksDefanged(defanged));
     }
-    msg.text = if opts.notice {
+    msg.text = if opts.notice && !notice::already_noticed(&body, &items) {
         notice::render(&items)
     } else {
         String::new()
@@ -266,6 +266,7 @@ fn attachment(
     let (report, disarmed) = ctx.sanitize_nested(&at(prefix, &name), &part.data);
     let reason = report.reason.clone();
     let removed = notice::removed_codes(&report);
+    let changed = notice::changed(&report);
     out.children.push(report);
     match disarmed {
         Some(d) => {
@@ -283,6 +284,7 @@ fn attachment(
                 name: name.clone(),
                 new_name: new_name.clone(),
                 removed,
+                changed,
             });
             msg.attachments.push(OutAttachment {
                 name: new_name,

@@ -14,11 +14,13 @@ pub enum Outcome {
     ActiveRemoved,
     /// Links defanged.
     LinksDefanged(usize),
-    /// An attachment released, sanitized; `new_name` when the name changed; codes removed.
+    /// An attachment released, sanitized; `new_name` when the name changed; codes removed;
+    /// `changed`: something was removed or defanged (a re-encoding alone is no change).
     Released {
         name: String,
         new_name: String,
         removed: Vec<String>,
+        changed: bool,
     },
     /// An attachment blocked, with its reason code.
     Blocked { name: String, reason: String },
@@ -32,10 +34,24 @@ pub enum Outcome {
     HeaderDropped(String),
 }
 
+/// The first line of every notice.
+const HEAD: &str = "━━ kiyome: このメールは無害化されました / This message was sanitized ━━";
+
+/// Whether a new notice would add nothing to a body that already opens with one: the message
+/// was sanitized before (by kiyome) and this pass changed nothing — no item but attachments
+/// released as they were. Leaving the notice as it is keeps a second pass from stacking a
+/// second notice on top of the first (sanitizing must be idempotent).
+pub fn already_noticed(body: &str, items: &[Outcome]) -> bool {
+    body.trim_start().starts_with(HEAD)
+        && items.iter().all(|i| {
+            matches!(i, Outcome::Released { name, new_name, changed, .. }
+                if !changed && name == new_name)
+        })
+}
+
 /// Renders the notice block.
 pub fn render(items: &[Outcome]) -> String {
-    let mut s =
-        String::from("━━ kiyome: このメールは無害化されました / This message was sanitized ━━\r\n");
+    let mut s = format!("{HEAD}\r\n");
     if items.is_empty() {
         s.push_str("- 危険因子はありませんでした / no dangerous factor was found\r\n");
     }
@@ -53,7 +69,12 @@ pub fn render(items: &[Outcome]) -> String {
             Outcome::LinksDefanged(n) => format!(
                 "- リンク {n} 件をクリックできない形にしました / {n} link(s) defanged, e.g. hxxp://example[.]com (mail.link)"
             ),
-            Outcome::Released { name, new_name, removed } => {
+            Outcome::Released {
+                name,
+                new_name,
+                removed,
+                ..
+            } => {
                 let renamed = if new_name != name {
                     format!(" →「{new_name}」")
                 } else {
@@ -87,6 +108,16 @@ pub fn render(items: &[Outcome]) -> String {
     }
     s.push_str("━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━\r\n\r\n");
     s
+}
+
+/// Whether sanitizing removed, defanged or blocked anything in `r` or its nested reports.
+pub fn changed(r: &FileReport) -> bool {
+    r.findings.iter().any(|f| {
+        matches!(
+            f.action,
+            Action::Removed | Action::Neutralized | Action::Blocked
+        )
+    }) || r.children.iter().any(changed)
 }
 
 /// Codes whose factor was removed, neutralized or converted in a child report (first few).

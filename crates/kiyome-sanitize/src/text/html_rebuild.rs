@@ -184,6 +184,7 @@ fn safe_img(v: &str) -> bool {
 /// Rebuilds the document from tokens.
 pub fn rebuild(tokens: &[Token]) -> String {
     let mut o = String::from("<!DOCTYPE html>\n<meta charset=\"utf-8\">\n");
+    let prologue = o.len();
     let mut skip: Option<(String, usize)> = None;
     for t in tokens {
         if let Some((name, depth)) = &mut skip {
@@ -200,6 +201,9 @@ pub fn rebuild(tokens: &[Token]) -> String {
             continue;
         }
         match t {
+            // Whitespace before the first kept element (around a dropped doctype or meta) is
+            // left out, so that rebuilding a rebuilt document changes nothing.
+            Token::Text(s) if o.len() == prologue && s.trim().is_empty() => {}
             Token::Text(s) => o.push_str(&esc(&super::html::decode_entities(s), false)),
             Token::Other(_) => {}
             Token::Start(n, attrs, sc) => {
@@ -253,6 +257,15 @@ mod tests {
 
     fn clean(s: &str) -> String {
         rebuild(&tokenize(s, 100_000).unwrap())
+    }
+
+    #[test]
+    fn rebuilding_a_rebuilt_document_changes_nothing() {
+        let once = clean(
+            "<!DOCTYPE html>\n<html>\n<body onload=\"x()\"><p>Hi</p><script>y()</script></body></html>\n",
+        );
+        assert_eq!(clean(&once), once);
+        assert_eq!(clean(&clean(&once)), once);
     }
 
     #[test]
