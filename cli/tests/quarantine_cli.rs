@@ -606,3 +606,66 @@ fn sanitize_audit_has_one_record_per_input_with_hashes() {
             .any(|f| f["code"] == "mail.link")
     );
 }
+
+/// A zip holding a message with a PPAP zip: the outer zip is not a message `kiyome release`
+/// could open, so nothing is announced as held; the encrypted zip is removed and the notice
+/// of the inner message says why (regression: it used to say "held" with nothing kept).
+#[test]
+fn ppap_in_a_message_inside_a_zip_is_removed_not_announced_as_held() {
+    use std::io::Write as _;
+    let d = Dirs::new();
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut buf);
+        z.start_file("forwarded.eml", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(ppap_message("boxed@example.jp", "sender@example.com").as_bytes())
+            .unwrap();
+        z.finish().unwrap();
+    }
+    let input = d.write("in/mails.zip", buf.get_ref());
+    let (out, q) = (d.p("out"), d.p("q"));
+    let r = kiyome(&[
+        "sanitize",
+        &s(&input),
+        "--out",
+        &s(&out),
+        "--quarantine",
+        &s(&q),
+        "--json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(report["files"][0]["verdict"], "released", "{report}");
+    let text = report.to_string();
+    assert!(
+        !text.contains("held for release"),
+        "nothing may be announced as held: {text}"
+    );
+    assert!(text.contains("cannot be held"), "{text}");
+    assert!(list(&q).is_empty(), "nothing quarantined as held");
+    // The rebuilt message inside the released zip has the notice and no zip.
+    let zip_out = std::fs::read(out.join("mails.zip")).unwrap();
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(zip_out)).unwrap();
+    let mut eml = String::new();
+    std::io::Read::read_to_string(&mut z.by_name("forwarded.eml").unwrap(), &mut eml).unwrap();
+    assert!(
+        !eml.contains("estimate.zip\""),
+        "encrypted zip released: {eml}"
+    );
+    // The notice is the base64 text body after the headers.
+    use base64::Engine as _;
+    let body: String = eml
+        .split_once("\r\n\r\n")
+        .or_else(|| eml.split_once("\n\n"))
+        .map(|(_, b)| b.split_whitespace().collect())
+        .unwrap_or_default();
+    let notice = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    assert!(
+        notice.contains("「estimate.zip」") && notice.contains("removed"),
+        "the notice names the removed zip: {notice}"
+    );
+}

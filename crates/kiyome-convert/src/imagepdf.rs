@@ -13,6 +13,7 @@ use image::ExtendedColorType;
 use image::codecs::jpeg::JpegEncoder;
 use kiyome_core::{Budget, Error};
 use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Options of the image-PDF writer.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -234,6 +235,23 @@ fn predict_row(cur: &[u8], prev: &[u8], bpp: usize, out: &mut Vec<u8>, trial: &m
 /// Encodes one page: JPEG at `quality` for photographic pages, lossless Flate otherwise; grey
 /// when the page has no colour.
 pub fn encode(page: &PageImage, quality: u8) -> Result<EncodedPage, Error> {
+    encode_within(page, quality, None)
+}
+
+/// The share of `max_decompressed_bytes` that lossless pages of one output may fill once
+/// inflated: the output must pass kiyome's own inspection (and a reader's patience) under the
+/// same limits as any input, so a long document's later line-art pages become JPEG instead.
+fn lossless_room(max_decompressed_bytes: u64) -> AtomicU64 {
+    AtomicU64::new(max_decompressed_bytes / 4 * 3)
+}
+
+/// [`encode`], taking a lossless page's inflated size (pixels plus one predictor byte a row)
+/// from `room`; a line-art page that no longer fits is stored as JPEG.
+fn encode_within(
+    page: &PageImage,
+    quality: u8,
+    room: Option<&AtomicU64>,
+) -> Result<EncodedPage, Error> {
     let expected = page.width_px as usize * page.height_px as usize * 3;
     if page.rgb.len() != expected || page.width_px == 0 || page.height_px == 0 {
         return Err(Error::parse("image", "page pixels do not match its size"));
@@ -276,7 +294,16 @@ pub fn encode(page: &PageImage, quality: u8) -> Result<EncodedPage, Error> {
             .map_err(|e| Error::parse("jpeg", e.to_string()))?;
         Ok(out)
     };
-    let encoding = if line_art {
+    let inflated = (page.width_px as u64 * comps as u64 + 1) * page.height_px as u64;
+    let fits = || {
+        room.is_none_or(|r| {
+            r.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(inflated)
+            })
+            .is_ok()
+        })
+    };
+    let encoding = if line_art && fits() {
         Encoding::Flate
     } else {
         Encoding::Jpeg
@@ -360,12 +387,13 @@ pub fn from_pdf_with_ocr(
 ) -> Result<ImagePdf, Error> {
     check_options(opts)?;
     let (quality, dpi) = (opts.jpeg_quality, opts.dpi);
+    let room = std::sync::Arc::new(lossless_room(budget.limits().max_decompressed_bytes));
     let pages = crate::render::render_each(data, password, opts.dpi, budget, move |page| {
         let words = match &ocr {
             Some(o) => Some(crate::ocr::page_words(&page, Some(dpi), o)?),
             None => None,
         };
-        Ok((encode(&page, quality)?, words))
+        Ok((encode_within(&page, quality, Some(&room))?, words))
     })?;
     let (pages, words): (Vec<EncodedPage>, Vec<Option<Vec<crate::ocr::Word>>>) =
         pages.into_iter().unzip();
@@ -388,9 +416,10 @@ pub fn from_pages_with_text(
 ) -> Result<ImagePdf, Error> {
     check_options(opts)?;
     use rayon::prelude::*;
+    let room = lossless_room(kiyome_core::Limits::default().max_decompressed_bytes);
     let encoded: Vec<EncodedPage> = pages
         .par_iter()
-        .map(|p| encode(p, opts.jpeg_quality))
+        .map(|p| encode_within(p, opts.jpeg_quality, Some(&room)))
         .collect::<Result<_, _>>()?;
     Ok(finish(encoded, words))
 }
@@ -575,6 +604,24 @@ mod tests {
             height_px: h,
             rgb,
         }
+    }
+
+    #[test]
+    fn line_art_becomes_jpeg_once_lossless_pages_would_inflate_past_the_room() {
+        let text = page(200, 100, |x, y| {
+            if (x / 3 + y / 5) % 7 == 0 {
+                [0, 0, 0]
+            } else {
+                [255, 255, 255]
+            }
+        });
+        // A grey page of 200×100 inflates to (200 + 1) × 100 bytes: room for two.
+        let room = AtomicU64::new(2 * 201 * 100 + 50);
+        let enc: Vec<Encoding> = (0..3)
+            .map(|_| encode_within(&text, 75, Some(&room)).unwrap().encoding)
+            .collect();
+        assert_eq!(enc, vec![Encoding::Flate, Encoding::Flate, Encoding::Jpeg]);
+        assert_eq!(room.load(Ordering::SeqCst), 50, "a JPEG page takes no room");
     }
 
     #[test]

@@ -64,6 +64,12 @@ pub struct Ctx<'a> {
     pub depth: u32,
     /// The engine, for nested files.
     pub nested: &'a dyn Nested,
+    /// Whether the quarantined original of the top-level input holds this file so that an
+    /// operator can release a part of it later: true for the top-level input and for the
+    /// attachments of a message that is itself holdable (see [`Ctx::sanitize_attachment`]),
+    /// false inside any other container. A PPAP zip in a message inside a zip cannot be held
+    /// for `kiyome release`; the mail handler then removes it with a notice instead.
+    pub holdable: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -73,6 +79,7 @@ impl<'a> Ctx<'a> {
             budget,
             depth: 0,
             nested,
+            holdable: true,
         }
     }
 
@@ -88,7 +95,11 @@ impl<'a> Ctx<'a> {
         if depth > max {
             return Err(Error::limit(LimitKind::Depth, depth as u64, max as u64));
         }
-        Ok(Ctx { depth, ..*self })
+        Ok(Ctx {
+            depth,
+            holdable: false,
+            ..*self
+        })
     }
 
     /// Inspects a nested file one level deeper; past the depth limit, returns a report that
@@ -111,6 +122,22 @@ impl<'a> Ctx<'a> {
     pub fn sanitize_nested(&self, name: &str, data: &[u8]) -> (FileReport, Option<Disarmed>) {
         match self.deeper() {
             Ok(inner) => self.nested.sanitize_nested(name, data, &inner),
+            Err(_) => (self.inspect_nested(name, data), None),
+        }
+    }
+
+    /// [`Ctx::sanitize_nested`] for an attachment of a mail message: the attachment stays
+    /// [`Ctx::holdable`] when its message is (an attached message's own PPAP zip can be held
+    /// with the top-level original).
+    pub fn sanitize_attachment(&self, name: &str, data: &[u8]) -> (FileReport, Option<Disarmed>) {
+        match self.deeper() {
+            Ok(inner) => {
+                let inner = Ctx {
+                    holdable: self.holdable,
+                    ..inner
+                };
+                self.nested.sanitize_nested(name, data, &inner)
+            }
             Err(_) => (self.inspect_nested(name, data), None),
         }
     }

@@ -194,6 +194,17 @@ impl FileReport {
         }
     }
 
+    /// Whether sanitizing this file (or a child) took anything out or changed anything: a
+    /// finding removed, neutralized, converted or blocked.
+    pub fn changed_anything(&self) -> bool {
+        self.findings.iter().any(|f| {
+            matches!(
+                f.action,
+                Action::Removed | Action::Neutralized | Action::Converted | Action::Blocked
+            )
+        }) || self.children.iter().any(|c| c.changed_anything())
+    }
+
     /// Whether any finding here or in a child is a dangerous factor.
     pub fn has_dangerous(&self) -> bool {
         self.findings.iter().any(|f| f.severity.is_dangerous())

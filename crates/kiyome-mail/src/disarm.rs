@@ -242,6 +242,15 @@ fn attachment(
         out.children
             .push(ctx.inspect_nested(&at(prefix, &name), &part.data));
         let (detail, outcome) = match opts.ppap {
+            // Inside an archive (or any container but a message) the top-level original that
+            // is quarantined is not a message `kiyome release` could open: removed instead,
+            // and the notice says why.
+            PpapAction::Hold if !ctx.holdable => (
+                format!(
+                    "removed: {name} (an encrypted zip in a message inside another container cannot be held for kiyome release)"
+                ),
+                Some(Outcome::EncryptedRemoved { name: name.clone() }),
+            ),
             PpapAction::Hold => (
                 format!("{HELD}: {name}; original message quarantined under id {id}"),
                 Some(Outcome::Held {
@@ -263,7 +272,7 @@ fn attachment(
         items.extend(outcome);
         return;
     }
-    let (report, disarmed) = ctx.sanitize_nested(&at(prefix, &name), &part.data);
+    let (report, disarmed) = ctx.sanitize_attachment(&at(prefix, &name), &part.data);
     let reason = report.reason.clone();
     let removed = notice::removed_codes(&report);
     let changed = notice::changed(&report);

@@ -212,8 +212,23 @@ fn rebuild(
             let bytes = pkg.read(&name, ctx)?;
             let before = sniff(&bytes, Some(nested_name(&name))).kind;
             let (report, result) = ctx.sanitize_nested(nested_name(&name), &bytes);
+            // An embedding that had nothing to remove (one sanitized before) is reported as
+            // kept, so that a second pass over a released file finds nothing to do.
+            let clean = !report.has_dangerous() && !report.changed_anything();
             out.children.push(report);
             match result {
+                Some(d)
+                    if clean
+                        && d.kind == before
+                        && ooxml::is_document_embedding(d.kind, &d.data, ctx) =>
+                {
+                    col.add(
+                        Finding::new("ooxml.ole_embedding", Severity::Low, name.as_str())
+                            .detail("embedded file sanitized: it had nothing to remove")
+                            .action(Action::Kept),
+                    );
+                    replaced.insert(name, d.data);
+                }
                 // Kept only when it stays the same kind (a docm embedding would keep claiming
                 // a macro-enabled program) and is a document Office opens as such.
                 Some(d)

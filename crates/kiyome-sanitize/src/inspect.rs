@@ -33,6 +33,23 @@ impl Engine {
         report
     }
 
+    /// [`Engine::inspect`] of an output kiyome rebuilt, for the verification pass. Its
+    /// decompression total may exceed `max_decompressed_bytes` up to what the per-stream ratio
+    /// limit already allows for data of its size: a long image-PDF holds gigabytes of
+    /// losslessly compressed pixels that were produced here within the page and pixel limits.
+    /// Every other limit, the ratio of each stream included, stays as configured.
+    pub(crate) fn inspect_output(&self, path: &str, data: &[u8]) -> FileReport {
+        let mut limits = self.policy.limits.clone();
+        limits.max_decompressed_bytes = limits
+            .max_decompressed_bytes
+            .max((data.len() as u64).saturating_mul(limits.max_ratio));
+        let budget = Budget::new(&limits);
+        let ctx = Ctx::new(&budget, self);
+        let mut report = self.inspect_at(path, data, &ctx);
+        report.normalize();
+        report
+    }
+
     fn inspect_at(&self, path: &str, data: &[u8], ctx: &Ctx<'_>) -> FileReport {
         let det = sniff(data, Some(path));
         let mut report = FileReport::new(path, data, &det);

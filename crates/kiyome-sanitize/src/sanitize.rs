@@ -164,7 +164,7 @@ impl Engine {
         // Verify what was written: the output is inspected afresh by the inspect code, with
         // its own budget, independently of the handler that produced it.
         let out_name = format!("output.{}", output.kind.default_extension());
-        let check = self.inspect(&out_name, &output.data);
+        let check = self.inspect_output(&out_name, &output.data);
         if check.has_dangerous() || !check.kind.consistent_with_claim(output.kind) {
             // Name the codes of the findings that are dangerous here, not every code whose
             // usual severity is (a kept web hyperlink is Low).

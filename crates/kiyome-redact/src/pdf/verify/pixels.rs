@@ -86,6 +86,74 @@ fn jpeg(data: &[u8], max_pixels: u64) -> Result<Samples, String> {
     })
 }
 
+/// ASCIIHexDecode (ISO 32000-1 §7.4.2): white space ignored, `>` ends, an odd last digit
+/// is followed by 0.
+fn unhex(data: &[u8], max: usize) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut hi: Option<u8> = None;
+    for &c in data {
+        let d = match c {
+            b'>' => break,
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            c if c.is_ascii_whitespace() || c == 0 => continue,
+            _ => return None,
+        };
+        match hi.take() {
+            Some(h) => out.push(h << 4 | d),
+            None => hi = Some(d),
+        }
+        if out.len() > max {
+            return None;
+        }
+    }
+    if let Some(h) = hi {
+        out.push(h << 4);
+    }
+    Some(out)
+}
+
+/// ASCII85Decode (ISO 32000-1 §7.4.3): `z` is four zero bytes, `~>` ends, a final group of
+/// n characters gives n − 1 bytes.
+fn un85(data: &[u8], max: usize) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut group = [0u8; 5];
+    let mut n = 0;
+    let body = data.strip_prefix(b"<~").unwrap_or(data);
+    for &c in body {
+        match c {
+            b'~' => break,
+            b'z' if n == 0 => out.extend([0u8; 4]),
+            b'!'..=b'u' => {
+                group[n] = c - b'!';
+                n += 1;
+                if n == 5 {
+                    let v = group.iter().fold(0u64, |a, &d| a * 85 + u64::from(d));
+                    out.extend(u32::try_from(v).ok()?.to_be_bytes());
+                    n = 0;
+                }
+            }
+            c if c.is_ascii_whitespace() || c == 0 => {}
+            _ => return None,
+        }
+        if out.len() > max {
+            return None;
+        }
+    }
+    if n == 1 {
+        return None;
+    }
+    if n > 1 {
+        for g in group.iter_mut().skip(n) {
+            *g = 84;
+        }
+        let v = group.iter().fold(0u64, |a, &d| a * 85 + u64::from(d));
+        out.extend(&u32::try_from(v).ok()?.to_be_bytes()[..n - 1]);
+    }
+    Some(out)
+}
+
 fn samples(doc: &Document, img: &Img, max_pixels: u64) -> Result<Samples, String> {
     let max = usize::try_from(max_pixels.saturating_mul(8)).unwrap_or(usize::MAX);
     let (w, h, bpc, mask, cs, data): (f64, f64, f64, bool, Object, Vec<u8>) = match &img.src {
@@ -147,17 +215,18 @@ fn samples(doc: &Document, img: &Img, max_pixels: u64) -> Result<Samples, String
                     .collect(),
                 _ => Vec::new(),
             };
-            let data = match filters
-                .iter()
-                .map(Vec::as_slice)
-                .collect::<Vec<_>>()
-                .as_slice()
-            {
-                [] => raw.clone(),
-                [b"Fl" | b"FlateDecode"] => inflate(raw, max).ok_or("inline Flate data")?,
-                [b"DCT" | b"DCTDecode"] => return jpeg(raw, max_pixels),
-                _ => return Err("inline image filter".into()),
-            };
+            let mut data = raw.clone();
+            for (k, f) in filters.iter().enumerate() {
+                data = match f.as_slice() {
+                    b"AHx" | b"ASCIIHexDecode" => unhex(&data, max).ok_or("inline hex data")?,
+                    b"A85" | b"ASCII85Decode" => un85(&data, max).ok_or("inline ASCII85 data")?,
+                    b"Fl" | b"FlateDecode" => inflate(&data, max).ok_or("inline Flate data")?,
+                    b"DCT" | b"DCTDecode" if k + 1 == filters.len() => {
+                        return jpeg(&data, max_pixels);
+                    }
+                    _ => return Err("inline image filter".into()),
+                };
+            }
             let mask = matches!(g(b"IM", b"ImageMask"), Some(Val::Other));
             let w = g(b"W", b"Width").and_then(Val::num).unwrap_or(0.0);
             let h = g(b"H", b"Height").and_then(Val::num).unwrap_or(0.0);
@@ -268,4 +337,30 @@ pub(crate) fn uniform_under(
         }
     }
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{un85, unhex};
+
+    #[test]
+    fn hex_ignores_space_stops_at_the_end_marker_and_pads_an_odd_digit() {
+        assert_eq!(unhex(b"00 ff\nA>41", 100).unwrap(), vec![0, 255, 0xA0]);
+        assert!(unhex(b"0g", 100).is_none());
+        assert!(unhex(b"000000", 2).is_none(), "the limit holds");
+    }
+
+    #[test]
+    fn ascii85_decodes_whole_and_partial_groups_and_z() {
+        // "Man " is 9jqo^ ; "Ma" alone is 9jn (n − 1 bytes from a group of n).
+        assert_eq!(
+            un85(b"9jqo^z9jn~>", 100).unwrap(),
+            b"Man \0\0\0\0Ma".to_vec()
+        );
+        assert!(
+            un85(b"9~>", 100).is_none(),
+            "a group of one character is invalid"
+        );
+        assert!(un85(b"zzzz", 8).is_none(), "the limit holds");
+    }
 }
