@@ -123,7 +123,7 @@ fn terms_file_save_plan_and_plan_replay_give_the_same_output() {
 }
 
 #[test]
-fn mask_length_from_the_command_line_is_saved_in_the_plan() {
+fn mask_length_and_hide_positions_from_the_command_line_are_saved_in_the_plan() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("m.pdf");
     let plan = dir.path().join("p.json");
@@ -135,6 +135,7 @@ fn mask_length_from_the_command_line_is_saved_in_the_plan() {
         "--term",
         "山田太郎",
         "--mask-length",
+        "--hide-positions",
         "--save-plan",
         s(&plan),
     ]);
@@ -146,6 +147,21 @@ fn mask_length_from_the_command_line_is_saved_in_the_plan() {
     );
     let saved: Value = serde_json::from_slice(&std::fs::read(&plan).unwrap()).unwrap();
     assert_eq!(saved["mask_length"], Value::Bool(true));
+    assert_eq!(saved["hide_positions"], Value::Bool(true));
+    // Without the flag the plan says so.
+    let r = kiyome(&[
+        "redact",
+        FIXTURE,
+        "--out",
+        s(&out),
+        "--term",
+        "山田太郎",
+        "--save-plan",
+        s(&plan),
+    ]);
+    assert_eq!(r.status.code(), Some(0));
+    let saved: Value = serde_json::from_slice(&std::fs::read(&plan).unwrap()).unwrap();
+    assert_eq!(saved["hide_positions"], Value::Bool(false));
 }
 
 /// A one-page PDF whose image samples spell `secret` (redaction does not read samples;

@@ -28,7 +28,8 @@ pub struct Args {
     rules: RuleArgs,
     #[command(flatten)]
     hidden: super::hidden_opts::HiddenArgs,
-    /// A JSON redaction plan (terms, regexes, pii, areas, mask_length, box_color, salt);
+    /// A JSON redaction plan (terms, regexes, pii, areas, mask_length, hide_positions,
+    /// box_color, salt);
     /// merged with the other options.
     #[arg(long, value_name = "FILE")]
     plan: Option<PathBuf>,
@@ -38,6 +39,11 @@ pub struct Args {
     /// Hide the length of removed text too: boxes cover whole words (Latin) or lines (CJK).
     #[arg(long)]
     mask_length: bool,
+    /// PDF: move the kept text after a removal to the next whole point along its line, so
+    /// that no glyph position tells the removed width more finely than the box (1 pt); the
+    /// rest of such a line moves by under 1 pt.
+    #[arg(long)]
+    hide_positions: bool,
     /// The colour of the redaction boxes (`#RRGGBB`, `black`, `white`, `gray`).
     #[arg(long, value_name = "COLOUR")]
     box_color: Option<String>,
@@ -262,6 +268,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             .push(Area::parse(a).map_err(|e| anyhow::anyhow!("{e}"))?);
     }
     plan.mask_length |= args.mask_length;
+    plan.hide_positions |= args.hide_positions;
     if let Some(c) = &args.box_color {
         plan.box_color = Color::parse(c).map_err(|e| anyhow::anyhow!("{e}"))?;
     }

@@ -189,6 +189,12 @@ pub struct Plan {
     /// Hide the length of removed text too: removals widen to whole words (Latin text) or
     /// the whole line (CJK text, which has no word delimiter).
     pub mask_length: bool,
+    /// Hide the removed width below the box's precision too (PDF): the kept text after a
+    /// removal on a line moves forward to the next whole point, as the box edges are whole
+    /// points, so no distance in the output tells the width more finely than 1 pt. The rest
+    /// of the line then moves by under 1 pt. Off by default: the rest of the page stays
+    /// exactly where it was, and positions then reveal the width as precisely as the box.
+    pub hide_positions: bool,
     /// The colour of the boxes drawn where content was removed.
     pub box_color: Color,
     /// The salt of the term hashes in reports (hex). Set it to replay a plan with the same
@@ -277,6 +283,7 @@ impl Plan {
         }
         self.areas.extend(other.areas);
         self.mask_length |= other.mask_length;
+        self.hide_positions |= other.hide_positions;
         if self.box_color == Color::default() {
             self.box_color = other.box_color;
         }

@@ -36,6 +36,9 @@ pub struct RedactionReport {
     pub pii: Vec<String>,
     /// Whether lengths were masked (`--mask-length`).
     pub mask_length: bool,
+    /// Whether kept text was moved to whole points (`--hide-positions`).
+    #[serde(default)]
+    pub hide_positions: bool,
     /// Per page or part, in document order; parts without hits or areas are omitted.
     pub parts: Vec<PartCounts>,
     /// Totals by category.
@@ -55,6 +58,7 @@ impl RedactionReport {
             regexes: plan.regexes.len(),
             pii: plan.pii.iter().map(|d| d.name().to_string()).collect(),
             mask_length: plan.mask_length,
+            hide_positions: plan.hide_positions,
             ..RedactionReport::default()
         }
     }

@@ -3,7 +3,8 @@
 //! edges on the line, box edges, or any operand (Td, Tm, TJ adjustments) — equals the width
 //! of the removed text to 0.01 pt. Several widths, fonts (monospaced and proportional CID
 //! fonts, Helvetica), sizes, pieces (one Tj, TJ with kerning, a separate text object), and
-//! vertical writing.
+//! vertical writing. The defence is `--hide-positions` (`Plan::hide_positions`); without it,
+//! kept text stays in place.
 
 mod pdfgen;
 
@@ -355,6 +356,35 @@ fn removed_widths(fonts: &Fonts) -> Vec<(f64, bool, f64)> {
     v
 }
 
+/// The plan of the names with the position defence on (`--hide-positions`).
+fn hiding(names: &[&str]) -> kiyome_redact::Plan {
+    kiyome_redact::Plan {
+        hide_positions: true,
+        ..terms(names)
+    }
+}
+
+#[test]
+fn without_the_defence_kept_text_stays_exactly_where_it_was() {
+    // The default keeps every kept glyph in place (rendering outside the boxes unchanged);
+    // its positions then tell the removed width as precisely as the box does, which this
+    // check finds.
+    let (input, fonts) = build();
+    let names: Vec<&str> = CASES.iter().map(|c| c.name).collect();
+    let (out, _) = redact(&input, &terms(&names));
+    let (before, _, _) = positions(&input, &fonts);
+    let (after, _, _) = positions(&out, &fonts);
+    for (_, x0, y0, _, _) in &after {
+        assert!(
+            before
+                .iter()
+                .any(|(_, bx, by, _, _)| (bx - x0).abs() < 1e-3 && (by - y0).abs() < 1e-3),
+            "glyph at {x0},{y0} moved"
+        );
+    }
+    assert!(!check(&removed_widths(&fonts), &out, &fonts, true).is_empty());
+}
+
 #[test]
 fn input_does_leak_the_widths_this_test_looks_for() {
     // The check is real: on the input (the name still there) the distances exist.
@@ -367,7 +397,7 @@ fn input_does_leak_the_widths_this_test_looks_for() {
 fn no_distance_in_the_output_equals_a_removed_width() {
     let (input, fonts) = build();
     let names: Vec<&str> = CASES.iter().map(|c| c.name).collect();
-    let (out, _) = redact(&input, &terms(&names));
+    let (out, _) = redact(&input, &hiding(&names));
     let bad = check(&removed_widths(&fonts), &out, &fonts, true);
     assert!(bad.is_empty(), "{bad:#?}");
     // And the text around the names stays.
@@ -389,7 +419,7 @@ fn no_distance_in_the_output_equals_a_removed_width() {
 fn kept_text_after_a_removal_moves_less_than_a_point() {
     let (input, fonts) = build();
     let names: Vec<&str> = CASES.iter().map(|c| c.name).collect();
-    let (out, _) = redact(&input, &terms(&names));
+    let (out, _) = redact(&input, &hiding(&names));
     let (before, _, _) = positions(&input, &fonts);
     let (after, _, _) = positions(&out, &fonts);
     // Match suffix glyphs by order per line: every kept glyph is within 1 pt of where it was

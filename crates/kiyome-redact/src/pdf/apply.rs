@@ -8,9 +8,10 @@
 //! **No glyph-position leak.** A text object (BT…ET) that loses a glyph is rewritten in
 //! *absolute mode*: every remaining run of glyphs is placed by its own `Tm`, relative moves
 //! (`Td`, `TD`, `T*`, `'`, `"`) are dropped, and TJ adjustments next to removed glyphs are
-//! dropped. The kept text after a removal on a line (in any text object of the line) moves
-//! forward to the next whole point along the line, as the box edges are whole points: no
-//! distance in the output says more about the removed width than the box does.
+//! dropped. With `hide_positions`, the kept text after a removal on a line (in any text
+//! object of the line) moves forward to the next whole point along the line, as the box
+//! edges are whole points: no distance in the output says more about the removed width than
+//! the box does. Without it, kept text stays exactly where it was.
 //!
 //! **Images, paths, hidden layers.** Image pixels inside areas (and under removed invisible
 //! text, the OCR layer of a scan) are overwritten, inline images in their operator; paths
@@ -351,9 +352,10 @@ fn decide(it: &Interp, plan: &Plan, report: &mut RedactionReport) -> Decisions {
             widen(&it.glyphs, line.clone(), &mut removed_idx);
         }
     }
-    // The glyph-position defence: kept text after a removal on the same line moves to a
-    // whole point along the line, so its position tells nothing finer than the box.
-    for line in &lines {
+    // The glyph-position defence (`hide_positions`): kept text after a removal on the same
+    // line moves to a whole point along the line, so its position tells nothing finer than
+    // the box.
+    for line in lines.iter().filter(|_| plan.hide_positions) {
         let mut after = false;
         let mut shift = (0.0, 0.0);
         for gi in line.clone() {
