@@ -86,10 +86,7 @@ const OUTCOMES: &[(&str, &str)] = &[
     ("vbs_wscript_shell_renamed.txt", "blocked:kind.script"),
     ("wsf_jscript_job_renamed.xml", "blocked:kind.script"),
     ("xls_xlm_macro_sheet.xls", "blocked:unsupported"),
-    (
-        "xlsb_xlm_macro_sheet_auto_open.xlsb",
-        "blocked:verify.residual",
-    ),
+    ("xlsb_xlm_macro_sheet_auto_open.xlsb", "blocked:unsupported"),
     ("xlsm_xlm_macro_sheet_auto_open.xlsm", "released"),
     ("xlsx_clean_control.xlsx", "released"),
     ("xlsx_dtd_entity_bomb.xlsx", "released"),
