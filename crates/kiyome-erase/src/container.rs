@@ -185,21 +185,20 @@ fn read_full<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> std::io::Result<usi
     Ok(filled)
 }
 
-/// Passes writes through to `inner` and hashes them.
-struct Hashing<'a> {
-    inner: &'a mut dyn Write,
-    hash: Sha256,
+/// Hashes a written batch in the order it was written: each chunk, then its tag.
+fn hash_batch(hash: &mut Sha256, data: &[u8], tags: &[[u8; TAG_LEN]], cs: usize) {
+    for (j, tag) in tags.iter().enumerate() {
+        let start = (j * cs).min(data.len());
+        let end = (start + cs).min(data.len());
+        hash.update(&data[start..end]);
+        hash.update(tag);
+    }
 }
 
-impl Write for Hashing<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hash.update(&buf[..n]);
-        Ok(n)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
+/// The two alternating buffers: (the one at `i`, the other).
+fn pair<T>(two: &mut [T; 2], i: usize) -> (&mut T, &mut T) {
+    let [a, b] = two;
+    if i == 0 { (a, b) } else { (b, a) }
 }
 
 /// Encrypts `input` into a container written to `out`, in constant memory (one chunk).
@@ -259,53 +258,71 @@ pub mod dangerous {
         h[64..96].copy_from_slice(&keys.commitment[..]);
         let tag = header_tag(&keys, &h[..96])?;
         h[96..].copy_from_slice(&tag);
-        let mut out = Hashing {
-            inner: out,
-            hash: Sha256::new(),
-        };
         out.write_all(&h)?;
+        let mut hash = Sha256::new();
+        hash.update(h);
 
         let cs = chunk_size as usize;
         let batch = batch_chunks(cs);
         // A batch of chunks plus one byte of look-ahead: a chunk is final iff nothing follows
         // it. The chunks of a batch are independent (STREAM: own nonce each), so they are
-        // sealed in parallel and written in order; memory stays one batch (≤ 4 MiB, or one
-        // chunk when chunks are larger).
-        let mut buf = Zeroizing::new(vec![0u8; batch * cs + 1]);
-        let mut tags = vec![[0u8; TAG_LEN]; batch];
+        // sealed in parallel and written in order. Two batches alternate: while one is sealed,
+        // the container hash runs over the one written before it (SHA-256 is sequential and
+        // would otherwise wait for every batch); memory stays two batches (≤ 8 MiB, or two
+        // chunks when chunks are larger).
+        let mut bufs = [
+            Zeroizing::new(vec![0u8; batch * cs + 1]),
+            Zeroizing::new(vec![0u8; batch * cs + 1]),
+        ];
+        let mut tags = [vec![[0u8; TAG_LEN]; batch], vec![[0u8; TAG_LEN]; batch]];
+        // The batch written but not yet hashed: (data length, chunks).
+        let mut pending: Option<(usize, usize)> = None;
+        let mut cur = 0usize;
         let mut filled = 0usize;
         let mut counter = 0u64;
         let (mut plain_total, mut written) = (0u64, HEADER_LEN as u64);
         loop {
+            let (buf, prev_buf) = pair(&mut bufs, cur);
+            let (tag_s, prev_tags) = pair(&mut tags, cur);
             filled += read_full(input, &mut buf[filled..])?;
             let more = filled == batch * cs + 1;
             let data_len = if more { batch * cs } else { filled };
             // At least one chunk: an empty input is one empty final chunk.
             let chunks = data_len.div_ceil(cs).max(1);
             let payload = &keys.payload;
-            let sealed: std::result::Result<(), aes_gcm::Error> = buf[..data_len]
-                .par_chunks_mut(cs)
-                .zip(tags[..chunks].par_iter_mut())
-                .enumerate()
-                .try_for_each(|(j, (chunk, tag))| {
-                    let last = !more && j + 1 == chunks;
-                    *tag = payload
-                        .encrypt_inout_detached(
-                            &nonce(counter + j as u64, last).into(),
-                            &[],
-                            chunk.into(),
-                        )?
-                        .into();
-                    Ok(())
-                });
+            let prev = pending.take();
+            let (_, sealed) = rayon::join(
+                || {
+                    if let Some((len, n)) = prev {
+                        hash_batch(&mut hash, &prev_buf[..len], &prev_tags[..n], cs);
+                    }
+                },
+                || -> std::result::Result<(), aes_gcm::Error> {
+                    buf[..data_len]
+                        .par_chunks_mut(cs)
+                        .zip(tag_s[..chunks].par_iter_mut())
+                        .enumerate()
+                        .try_for_each(|(j, (chunk, tag))| {
+                            let last = !more && j + 1 == chunks;
+                            *tag = payload
+                                .encrypt_inout_detached(
+                                    &nonce(counter + j as u64, last).into(),
+                                    &[],
+                                    chunk.into(),
+                                )?
+                                .into();
+                            Ok(())
+                        })
+                },
+            );
             if data_len == 0 {
-                tags[0] = payload
+                tag_s[0] = payload
                     .encrypt_inout_detached(&nonce(counter, true).into(), &[], (&mut [][..]).into())
                     .map_err(|_| Error::Integrity("chunk encryption failed".into()))?
                     .into();
             }
             sealed.map_err(|_| Error::Integrity("chunk encryption failed".into()))?;
-            for (j, tag) in tags[..chunks].iter().enumerate() {
+            for (j, tag) in tag_s[..chunks].iter().enumerate() {
                 let start = j * cs;
                 let end = (start + cs).min(data_len);
                 out.write_all(&buf[start..end])?;
@@ -314,10 +331,13 @@ pub mod dangerous {
             }
             plain_total += data_len as u64;
             if !more {
+                hash_batch(&mut hash, &buf[..data_len], &tag_s[..chunks], cs);
                 break;
             }
-            buf[0] = buf[batch * cs];
+            pending = Some((data_len, chunks));
+            prev_buf[0] = buf[batch * cs];
             filled = 1;
+            cur ^= 1;
             counter = counter
                 .checked_add(batch as u64)
                 .ok_or(Error::Invalid("too many chunks".into()))?;
@@ -325,7 +345,7 @@ pub mod dangerous {
         out.flush()?;
         Ok(Sealed {
             header_sha256: hex::encode(Sha256::digest(h)),
-            container_sha256: hex::encode(out.hash.finalize()),
+            container_sha256: hex::encode(hash.finalize()),
             plaintext_len: plain_total,
             container_len: written,
         })

@@ -27,7 +27,7 @@ fn plain(n: usize) -> Vec<u8> {
 
 fn seal(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    dangerous::encrypt_with_salt(
+    let sealed = dangerous::encrypt_with_salt(
         &DataKey::from_bytes(key_bytes()),
         key_id(),
         CHUNK as u32,
@@ -36,6 +36,15 @@ fn seal(data: &[u8]) -> Vec<u8> {
         &mut out,
     )
     .unwrap();
+    // The container hash runs beside the sealing of the next batch: it must still be the
+    // SHA-256 of exactly the bytes written, across every batch boundary.
+    use sha2::Digest as _;
+    assert_eq!(
+        sealed.container_sha256,
+        hex::encode(Sha256::digest(&out)),
+        "{} bytes",
+        data.len()
+    );
     out
 }
 

@@ -295,43 +295,7 @@ fn decide(it: &Interp, plan: &Plan, report: &mut RedactionReport) -> Decisions {
     }
     let mut removed_idx: Vec<bool> = vec![false; it.glyphs.len()];
     if plan.has_text_rules() {
-        for line in &lines {
-            let mut text = String::new();
-            let mut spans: Vec<(usize, usize, usize)> = Vec::new();
-            let mut prev: Option<&GlyphRec> = None;
-            for gi in line.clone() {
-                let g = &it.glyphs[gi];
-                let Some(t) = &g.text else { continue };
-                if let Some(p) = prev {
-                    // A visible gap becomes a space, so patterns do not join separate words.
-                    let gap = if g.vertical {
-                        p.bbox.y0 - g.bbox.y1
-                    } else {
-                        g.bbox.x0 - p.bbox.x1
-                    };
-                    if gap > g.size.max(1.0) * 0.3 && !text.ends_with(' ') {
-                        text.push(' ');
-                    }
-                }
-                let s = text.len();
-                text.push_str(t);
-                spans.push((s, text.len(), gi));
-                prev = Some(g);
-            }
-            let page = it.glyphs.get(line.start).map_or(0, |g| g.page);
-            for m in plan.find_matches(&text) {
-                let mut any = false;
-                for &(s, e, gi) in &spans {
-                    if s < m.end && m.start < e {
-                        removed_idx[gi] = true;
-                        any = true;
-                    }
-                }
-                if any {
-                    report.record_hit(&part(page), m.category, m.rule);
-                }
-            }
-        }
+        super::matching::select(&it.glyphs, &lines, plan, report, &mut removed_idx);
     }
     // Areas.
     let mut areas_by_page: BTreeMap<usize, Vec<Rect>> = BTreeMap::new();

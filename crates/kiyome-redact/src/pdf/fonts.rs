@@ -224,12 +224,27 @@ impl Font {
         self.first_char = num(get(doc, fd, b"FirstChar"))
             .map(|v| v.clamp(0.0, 255.0) as u32)
             .unwrap_or(0);
-        if let Object::Array(w) = get(doc, fd, b"Widths") {
-            self.widths = w
-                .iter()
-                .take(256)
-                .map(|o| num(resolve(doc, o)).unwrap_or(0.0))
-                .collect();
+        match get(doc, fd, b"Widths") {
+            Object::Array(w) if !w.is_empty() => {
+                self.widths = w
+                    .iter()
+                    .take(256)
+                    .map(|o| num(resolve(doc, o)).unwrap_or(0.0))
+                    .collect();
+            }
+            // No /Widths (the standard 14 fonts, and broken files): readers use the
+            // standard fonts' metrics (§9.6.2.2), so the boxes and positions must too.
+            _ if !self.is_type3 => {
+                let flags = fd
+                    .get(b"FontDescriptor")
+                    .ok()
+                    .and_then(|o| dict(doc, o))
+                    .and_then(|d| num(get(doc, d, b"Flags")))
+                    .unwrap_or(0.0) as i64;
+                self.first_char = 0;
+                self.widths = super::stdwidths::widths(doc, fd, flags, self.missing_width);
+            }
+            _ => {}
         }
         let mut table: Box<[Option<String>; 256]> = Box::new(std::array::from_fn(|_| None));
         let enc = fd.get_font_encoding(doc).ok();

@@ -22,9 +22,12 @@ mod glyphnames;
 mod images;
 mod inline;
 mod interp;
+mod matching;
 mod prune;
 mod scrub;
 mod sfnt;
+mod std14;
+mod stdwidths;
 mod type1;
 mod verify;
 
@@ -69,6 +72,9 @@ pub fn redact(
     // The content pass runs even without rules: it removes hidden optional content.
     prune::indirect_fonts(doc);
     let (fonts, forms) = apply::apply(doc, &pages, plan, ctx, report)?;
+    if !plan.is_empty() {
+        stdwidths::make_explicit(doc, fonts.codes.keys());
+    }
     prune::prune(doc, &fonts, &forms, ctx, report)?;
     apply::scrub_strings(doc, plan, report);
     let id = document_id(doc);

@@ -24,6 +24,7 @@ use super::cff::Keep;
 use super::fonts::{Font, parse_w, parse_w2, resolve, stream_bytes};
 use super::glyphnames::{MAC_ROMAN_ENCODING, STANDARD_ENCODING, WIN_ANSI_ENCODING};
 use super::interp::parse_ops;
+use super::stdwidths::differences;
 use crate::report::RedactionReport;
 use kiyome_core::{Action, Ctx, Error, Finding, Severity};
 use kiyome_pdf::rewrite::lopdf::{Dictionary, Document, Object, ObjectId, Stream};
@@ -122,29 +123,6 @@ fn program_of(desc: &Dictionary) -> Option<(ObjectId, &'static str)> {
         }
     }
     None
-}
-
-/// /Differences: code → glyph name.
-fn differences(doc: &Document, fd: &Dictionary) -> BTreeMap<u32, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let enc = match fd.get(b"Encoding").map(|o| resolve(doc, o)) {
-        Ok(Object::Dictionary(d)) => d,
-        _ => return out,
-    };
-    if let Ok(Object::Array(a)) = enc.get(b"Differences").map(|o| resolve(doc, o)) {
-        let mut code = 0u32;
-        for o in a.iter().take(4096) {
-            match resolve(doc, o) {
-                Object::Integer(i) => code = (*i).clamp(0, 255) as u32,
-                Object::Name(n) => {
-                    out.insert(code, n.clone());
-                    code = code.saturating_add(1);
-                }
-                _ => {}
-            }
-        }
-    }
-    out
 }
 
 /// Prunes every font that lost a glyph; `interpreted` are the Form XObjects the interpreter
