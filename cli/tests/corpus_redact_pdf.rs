@@ -72,33 +72,24 @@ const KNOWN: &[(&str, &str)] = &[
         "pdfjs__structure_simple.pdf",
         "removal side: pixels differ next to the heading boxes (cause not analysed yet)",
     ),
-    ("qpdf__c-linearized.pdf", ZERO_WIDTH),
-    ("qpdf__hybrid-xref.pdf", ZERO_WIDTH),
-    ("qpdf__compressed-metadata.pdf", ZERO_WIDTH),
-    ("qpdf__metadata-crypt-filter.pdf", ZERO_WIDTH),
-    ("qpdf__outlines-with-actions.pdf", ZERO_WIDTH),
-    ("qpdf__page-labels-and-outlines.pdf", ZERO_WIDTH),
-    ("qpdf__incremental-1.pdf", ZERO_WIDTH),
-    ("qpdf__incremental-2.pdf", ZERO_WIDTH),
-    ("pocs__cropbox.pdf", ZERO_WIDTH),
-    ("pocs__hidden.pdf", ZERO_WIDTH),
-    ("pocs__incremental.pdf", ZERO_WIDTH),
-    ("tika__testOverlappingText.pdf", ZERO_WIDTH),
-    ("tika__testPDF_bookmarks.pdf", ZERO_WIDTH),
-    ("tika__testPDF-custommetadata.pdf", ZERO_WIDTH),
-    ("tika__testPDF_XMPBasicSchema.pdf", ZERO_WIDTH),
-    ("tika__testPDFTripleLangTitle.pdf", ZERO_WIDTH),
-    ("pdfjs__signed_verified.pdf", ZERO_WIDTH),
-    ("sample-files__output_with_metadata_pymupdf.pdf", ZERO_WIDTH),
-    ("sample-files__annotated_pdf.pdf", ZERO_WIDTH),
-    ("pdfjs__nested_outline.pdf", ZERO_WIDTH),
-    ("pdfjs__90ms_rksj_h_sample.pdf", ZERO_WIDTH),
+    (
+        "pdfjs__tracemonkey.pdf",
+        "removal side: the same as pdfjs__prefilled_f1040 — 1 to 7 pixels of antialiasing at the \
+         left margin of lines whose text object was re-placed absolutely (pages 2-3; the terms, \
+         hyphenated across line ends, are removed since the matching reads across line breaks)",
+    ),
+    ("pocs__incremental.pdf", UNEXPLAINED),
+    ("tika__testPDF-custommetadata.pdf", UNEXPLAINED),
+    (
+        "sample-files__output_with_metadata_pymupdf.pdf",
+        UNEXPLAINED,
+    ),
 ];
 
-/// The removal side's zero-width boxes.
-const ZERO_WIDTH: &str = "removal side: the font is not embedded and has no /Widths (a standard-14 \
-    font), so its glyphs are measured 0 wide: the text is removed but the box is 0-1 pt wide \
-    and the rest of the line moves, so the rendering changes outside the box";
+/// Pixels that still differ after glyphs of non-embedded fonts without /Widths were given
+/// the standard 14 fonts' metrics (the fix that took 18 files off this list).
+const UNEXPLAINED: &str = "removal side: pixels differ just outside a box (9 pixels; 1167 in \
+    pocs__incremental, whose earlier revision draws the same text) — cause not analysed yet";
 
 /// What is asked of one file.
 #[derive(Debug, Clone, Default)]
