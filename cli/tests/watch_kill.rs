@@ -372,3 +372,28 @@ fn check(dirs: &Dirs, inputs: &[(String, Vec<u8>)]) {
     }
     eprintln!("{INPUTS} inputs: {released} released, {quarantined} quarantined: {counts:?}");
 }
+
+/// A kill between an item's last step (leaving processing/) and the removal of its plan left
+/// the plan behind for ever (seen once in the kill loop, seed 1796175501747119611): the next
+/// start removes a plan whose item is gone.
+#[test]
+fn a_plan_whose_item_finished_is_removed_on_the_next_start() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dirs = Dirs {
+        spool: tmp.path().join("in"),
+        out: tmp.path().join("out"),
+        q: tmp.path().join("q"),
+    };
+    let processing = dirs.spool.join(".kiyome/processing");
+    fs::create_dir_all(&processing).unwrap();
+    let orphan = processing.join("20261202T000000.000000Z-1-000001__gone.txt.plan");
+    fs::write(
+        &orphan,
+        dirs.out.join("gone.txt").to_string_lossy().as_bytes(),
+    )
+    .unwrap();
+    let status = watcher(&dirs, true).status().unwrap();
+    assert!(status.success(), "{status}");
+    assert!(!orphan.exists(), "the orphan plan is still in processing/");
+    assert!(ready_files(&processing).is_empty());
+}

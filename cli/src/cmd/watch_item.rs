@@ -111,9 +111,19 @@ impl Spool {
     /// Items a previous run claimed but did not finish.
     pub fn claimed(&self) -> anyhow::Result<Vec<Item>> {
         let mut items = Vec::new();
+        let mut orphans = false;
         for e in fs::read_dir(&self.processing)?.flatten() {
             let n = e.file_name().to_string_lossy().into_owned();
-            if n.ends_with(".plan") || n.starts_with('.') {
+            if let Some(item) = n.strip_suffix(".plan") {
+                // A plan outlives its item only when a crash came between the item leaving
+                // processing/ (its last step) and the plan's removal: the item is finished.
+                if !self.processing.join(item).exists() {
+                    let _ = fs::remove_file(e.path());
+                    orphans = true;
+                }
+                continue;
+            }
+            if n.starts_with('.') {
                 continue;
             }
             if let Some((id, name)) = n.split_once("__") {
@@ -123,6 +133,9 @@ impl Spool {
                     path: e.path(),
                 });
             }
+        }
+        if orphans {
+            sync_dir(&self.processing);
         }
         items.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(items)

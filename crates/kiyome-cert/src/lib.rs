@@ -10,9 +10,8 @@
 //! certificate was altered or removed. See `docs/certificate-format.md`.
 //!
 //! ```no_run
-//! # fn main() -> kiyome_cert::Result<()> {
 //! use kiyome_cert::{issue, jws::KeyPair, ledger::{Entry, Ledger}, bundle::Bundle, model::*};
-//! # let cert: Certificate = unimplemented!();
+//! # fn certify(cert: Certificate) -> kiyome_cert::Result<()> {
 //! let key = KeyPair::generate()?;
 //! let mut ledger = Ledger::create(std::path::Path::new("ledger"))?;
 //! let validated = issue::validate(cert)?;            // class/method rules, honesty rules
@@ -21,6 +20,7 @@
 //! let appended = ledger.append(|seq| Entry::Certificate { seq, jws }, &key, Timestamp::now())?;
 //! let file = Bundle::new(&signed, ledger.log_id(), &appended).to_bytes()?;
 //! # let _ = file; Ok(()) }
+//! # fn main() {}
 //! ```
 #![forbid(unsafe_code)]
 
