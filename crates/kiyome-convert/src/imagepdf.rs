@@ -9,8 +9,6 @@
 
 use crate::render::PageImage;
 use flate2::{Compression, write::ZlibEncoder};
-use image::ExtendedColorType;
-use image::codecs::jpeg::JpegEncoder;
 use kiyome_core::{Budget, Error};
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -283,16 +281,13 @@ fn encode_within(
         Ok(z.finish()?)
     };
     let jpeg = |q: u8| -> Result<Vec<u8>, Error> {
-        let mut out = Vec::new();
-        let color = if gray {
-            ExtendedColorType::L8
-        } else {
-            ExtendedColorType::Rgb8
+        // 4:2:0 colour and tables optimised per page: what keeps a photographic page small.
+        let params = kiyome_image::JpegParams {
+            quality: q,
+            subsampling: kiyome_image::Subsampling::Quarter,
+            optimize: true,
         };
-        JpegEncoder::new_with_quality(&mut out, q.clamp(1, 100))
-            .encode(&pixels, page.width_px, page.height_px, color)
-            .map_err(|e| Error::parse("jpeg", e.to_string()))?;
-        Ok(out)
+        kiyome_image::encode_jpeg(&pixels, page.width_px, page.height_px, gray, &params)
     };
     let inflated = (page.width_px as u64 * comps as u64 + 1) * page.height_px as u64;
     let fits = || {

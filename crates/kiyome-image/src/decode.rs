@@ -85,20 +85,43 @@ pub fn decode(data: &[u8], kind: Kind, ctx: &Ctx<'_>) -> Result<DynamicImage, Er
     Ok(img)
 }
 
-/// Encodes `img` as `kind` without any metadata (JPEG at `opts.jpeg_quality`, WebP lossless).
+/// Encodes `img` as `kind` without any metadata (JPEG at `opts.jpeg_quality` with 4:2:0
+/// colour, WebP lossless).
 pub fn encode(img: &DynamicImage, kind: Kind, opts: &ImageOptions) -> Result<Vec<u8>, Error> {
+    encode_as(img, kind, opts, crate::Subsampling::default())
+}
+
+/// [`encode`], with the chroma subsampling a JPEG is written with (a disarmed JPEG keeps its
+/// source's).
+fn encode_as(
+    img: &DynamicImage,
+    kind: Kind,
+    opts: &ImageOptions,
+    subsampling: crate::Subsampling,
+) -> Result<Vec<u8>, Error> {
     use image::codecs::*;
     let mut buf = Vec::new();
     let res = match kind {
         Kind::Jpeg => {
-            // JPEG has no alpha and no 16-bit samples: flatten to 8-bit grey or RGB.
-            let enc =
-                jpeg::JpegEncoder::new_with_quality(&mut buf, opts.jpeg_quality.clamp(1, 100));
-            if img.color().has_color() {
-                img.to_rgb8().write_with_encoder(enc)
+            // JPEG has no alpha and no 16-bit samples: flatten to 8-bit grey or RGB (without a
+            // copy when the pixels already are).
+            let params = crate::JpegParams {
+                quality: opts.jpeg_quality,
+                subsampling,
+                optimize: false,
+            };
+            let (w, h) = (img.width(), img.height());
+            return if img.color().has_color() {
+                match img.as_rgb8() {
+                    Some(rgb) => crate::encode_jpeg(rgb.as_raw(), w, h, false, &params),
+                    None => crate::encode_jpeg(img.to_rgb8().as_raw(), w, h, false, &params),
+                }
             } else {
-                img.to_luma8().write_with_encoder(enc)
-            }
+                match img.as_luma8() {
+                    Some(l) => crate::encode_jpeg(l.as_raw(), w, h, true, &params),
+                    None => crate::encode_jpeg(img.to_luma8().as_raw(), w, h, true, &params),
+                }
+            };
         }
         Kind::Png => img.write_with_encoder(png::PngEncoder::new(&mut buf)),
         Kind::Gif => {
@@ -169,7 +192,12 @@ pub fn disarm(
         return Err(Error::unsupported(format!("{kind} cannot be re-encoded")));
     }
     let img = decode(data, kind, ctx)?;
-    let bytes = encode(&img, kind, opts)?;
+    let subsampling = if kind == Kind::Jpeg {
+        crate::jpeg::source_subsampling(data)
+    } else {
+        crate::Subsampling::default()
+    };
+    let bytes = encode_as(&img, kind, opts, subsampling)?;
     for f in seen.findings {
         let action = if f.code == "image.animation" {
             Action::Converted

@@ -357,3 +357,30 @@ fn secondary_images(
 pub(crate) fn contains(hay: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
 }
+
+/// The chroma subsampling of the first frame of a three-component JPEG (4:2:0 when the
+/// frame cannot be read or is laid out unusually), so that a re-encoded JPEG keeps the colour
+/// resolution of its source.
+pub(crate) fn source_subsampling(d: &[u8]) -> crate::Subsampling {
+    let Ok(l) = parse(d, None) else {
+        return crate::Subsampling::default();
+    };
+    for part in &l.parts {
+        if let Part::Segment {
+            marker, payload, ..
+        } = part
+            && is_sof(*marker)
+        {
+            let seg = d.get(payload.clone()).unwrap_or_default();
+            // P, Y, X, Nf, then per component: id, H<<4|V, Tq.
+            let comp = |i: usize| seg.get(6 + 3 * i + 1).map(|f| (f >> 4, f & 0x0F));
+            return match (seg.get(5), comp(0), comp(1), comp(2)) {
+                (Some(3), Some((h, v)), Some((1, 1)), Some((1, 1))) => {
+                    crate::Subsampling::from_luma_factors(h, v)
+                }
+                _ => crate::Subsampling::default(),
+            };
+        }
+    }
+    crate::Subsampling::default()
+}

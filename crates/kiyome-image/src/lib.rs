@@ -20,12 +20,14 @@ mod containers;
 mod decode;
 pub mod exif;
 mod jpeg;
+mod jpegenc;
 mod png;
 mod strip;
 
 pub use decode::{ImageOptions, decode, disarm, encode};
 /// The `image` crate this crate decodes with (its `DynamicImage` is in [`decode`]'s signature).
 pub use image;
+pub use jpegenc::{JpegParams, Subsampling, encode_jpeg};
 pub use strip::{strip_jpeg_metadata, strip_png_metadata};
 
 use kiyome_core::{CodeInfo, Ctx, Error, Finding, Inspection, Kind, LimitKind, Severity};
