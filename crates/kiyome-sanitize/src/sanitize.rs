@@ -390,18 +390,21 @@ impl Engine {
             }
         };
         let encodings = &converted.encodings;
-        let jpeg = encodings
-            .iter()
-            .filter(|e| **e == kiyome_convert::Encoding::Jpeg)
-            .count();
+        let count = |e: kiyome_convert::Encoding| encodings.iter().filter(|x| **x == e).count();
+        let (jpeg, palette) = (
+            count(kiyome_convert::Encoding::Jpeg),
+            count(kiyome_convert::Encoding::Palette),
+        );
         out.add(
             Finding::new("convert.image_pdf", Severity::Info, "file")
                 .detail(format!(
-                    "{} page(s) rendered at {} dpi ({} JPEG, {} lossless){}",
+                    "{} page(s) rendered at {} dpi ({} JPEG, {} lossless, {} palette within {} of 255){}",
                     encodings.len(),
                     opts.dpi,
                     jpeg,
-                    encodings.len() - jpeg,
+                    encodings.len() - jpeg - palette,
+                    palette,
+                    kiyome_convert::imagepdf::PALETTE_TOLERANCE,
                     match converted.ocr_words {
                         Some(n) => format!("; invisible OCR text layer of {n} word(s)"),
                         None => String::new(),
