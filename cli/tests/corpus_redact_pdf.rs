@@ -65,31 +65,20 @@ const KNOWN: &[(&str, &str)] = &[
     ),
     (
         "pdfjs__prefilled_f1040.pdf",
-        "removal side: antialiasing differences (at most ~50 of 255) along lines whose text was \
-         re-placed absolutely: the re-placement is not exact to the pixel",
-    ),
-    (
-        "pdfjs__structure_simple.pdf",
-        "removal side: pixels differ next to the heading boxes (cause not analysed yet)",
+        "removal side: a quarter-pixel shift of kept glyphs whose run was re-placed absolutely \
+         (dot leaders at whole points: anti-aliasing differs by up to ~60 of 255). kiyome \
+         computes the run's position from lopdf's f32 reading of the operands; poppler sums the \
+         original relative moves in double precision and snaps glyph origins to a quarter \
+         pixel, so a run lying within rounding distance of a quarter boundary lands on the \
+         neighbouring one",
     ),
     (
         "pdfjs__tracemonkey.pdf",
-        "removal side: the same as pdfjs__prefilled_f1040 — 1 to 7 pixels of antialiasing at the \
-         left margin of lines whose text object was re-placed absolutely (pages 2-3; the terms, \
+        "removal side: the same quarter-pixel shift as pdfjs__prefilled_f1040, of the first glyph \
+         at the left margin of lines whose text object was re-placed absolutely (pages 2-3; the terms, \
          hyphenated across line ends, are removed since the matching reads across line breaks)",
     ),
-    ("pocs__incremental.pdf", UNEXPLAINED),
-    ("tika__testPDF-custommetadata.pdf", UNEXPLAINED),
-    (
-        "sample-files__output_with_metadata_pymupdf.pdf",
-        UNEXPLAINED,
-    ),
 ];
-
-/// Pixels that still differ after glyphs of non-embedded fonts without /Widths were given
-/// the standard 14 fonts' metrics (the fix that took 18 files off this list).
-const UNEXPLAINED: &str = "removal side: pixels differ just outside a box (9 pixels; 1167 in \
-    pocs__incremental, whose earlier revision draws the same text) — cause not analysed yet";
 
 /// What is asked of one file.
 #[derive(Debug, Clone, Default)]

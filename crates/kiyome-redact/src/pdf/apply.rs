@@ -820,9 +820,13 @@ fn rewrite(
         } else {
             parsed.ops.clone()
         };
-        let mut body = Content { operations: ops }
-            .encode()
-            .map_err(|e| Error::parse("pdf", format!("cannot encode content: {e}")))?;
+        // Unchanged operations keep the input's bytes (its numbers' digits); see rawops.
+        let mut body = match super::rawops::encode(&ops, &parsed.ops, &parsed.src) {
+            Some(b) => b,
+            None => Content { operations: ops }
+                .encode()
+                .map_err(|e| Error::parse("pdf", format!("cannot encode content: {e}")))?,
+        };
         match parsed.key {
             StreamKey::Page(p) => {
                 let mut data = b"q\n".to_vec();

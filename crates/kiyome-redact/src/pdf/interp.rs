@@ -32,6 +32,8 @@ pub(crate) enum StreamKey {
 pub(crate) struct Parsed {
     pub key: StreamKey,
     pub ops: Vec<Operation>,
+    /// The decoded bytes `ops` were parsed from (see [`super::rawops`]).
+    pub src: Vec<u8>,
 }
 
 /// One glyph drawn.
@@ -348,6 +350,7 @@ impl Interp {
             it.streams.push(Parsed {
                 key: StreamKey::Page(n),
                 ops,
+                src: content,
             });
             let resources = page.get(b"Resources").ok().and_then(|o| dict_of(doc, o));
             it.seq += 1;
@@ -925,6 +928,7 @@ impl Interp {
                 self.streams.push(Parsed {
                     key: StreamKey::Form(id),
                     ops,
+                    src: data,
                 });
                 self.forms.insert(id, idx);
                 idx

@@ -24,6 +24,7 @@ mod inline;
 mod interp;
 mod matching;
 mod prune;
+mod rawops;
 mod scrub;
 mod sfnt;
 mod std14;
@@ -72,10 +73,12 @@ pub fn redact(
     // The content pass runs even without rules: it removes hidden optional content.
     prune::indirect_fonts(doc);
     let (fonts, forms) = apply::apply(doc, &pages, plan, ctx, report)?;
-    if !plan.is_empty() {
-        stdwidths::make_explicit(doc, fonts.codes.keys());
-    }
-    prune::prune(doc, &fonts, &forms, ctx, report)?;
+    let standard_widths = if plan.is_empty() {
+        Default::default()
+    } else {
+        stdwidths::make_explicit(doc, fonts.codes.keys())
+    };
+    prune::prune(doc, &fonts, &forms, &standard_widths, ctx, report)?;
     apply::scrub_strings(doc, plan, report);
     let id = document_id(doc);
     report.removed(

@@ -131,6 +131,7 @@ pub(crate) fn prune(
     doc: &mut Document,
     uses: &FontUse,
     interpreted: &HashSet<ObjectId>,
+    standard_widths: &HashSet<ObjectId>,
     ctx: &Ctx<'_>,
     report: &mut RedactionReport,
 ) -> Result<(), Error> {
@@ -265,7 +266,7 @@ pub(crate) fn prune(
         }
     }
     for (fid, codes) in &simple {
-        prune_simple(doc, *fid, codes);
+        prune_simple(doc, *fid, codes, standard_widths.contains(fid));
         n_fonts += 1;
     }
     for (id, u) in &t.programs {
@@ -650,8 +651,14 @@ fn num(v: f64) -> Object {
     }
 }
 
-/// /Widths 0, /Differences and Type3 /CharProcs without the codes that are not kept.
-fn prune_simple(doc: &mut Document, fid: ObjectId, codes: &BTreeMap<u32, CodeUse>) {
+/// /Widths 0, /Differences and Type3 /CharProcs without the codes that are not kept; widths
+/// that are a standard font's public metrics (`standard_widths`) stay whole.
+fn prune_simple(
+    doc: &mut Document,
+    fid: ObjectId,
+    codes: &BTreeMap<u32, CodeUse>,
+    standard_widths: bool,
+) {
     let Some(fd) = dict_at(doc, fid).cloned() else {
         return;
     };
@@ -660,7 +667,7 @@ fn prune_simple(doc: &mut Document, fid: ObjectId, codes: &BTreeMap<u32, CodeUse
         _ => 0,
     };
     let widths = match fd.get(b"Widths").map(|o| resolve(doc, o)) {
-        Ok(Object::Array(a)) => Some(
+        Ok(Object::Array(a)) if !standard_widths => Some(
             a.iter()
                 .enumerate()
                 .map(|(i, o)| {

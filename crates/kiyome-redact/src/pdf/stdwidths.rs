@@ -185,8 +185,15 @@ pub(crate) fn widths(doc: &Document, fd: &Dictionary, flags: i64, missing: f64) 
 /// Writes /FirstChar 0, /LastChar 255 and /Widths into every simple font of `fonts` that has
 /// no /Widths (Type3 apart), with the widths readers use for it ([`widths`]). Rendering does
 /// not change (readers take these same metrics), but the output then states the advances
-/// the redaction measured, for every reader and checker alike.
-pub(crate) fn make_explicit<'a>(doc: &mut Document, fonts: impl Iterator<Item = &'a ObjectId>) {
+/// the redaction measured, for every reader and checker alike. Returns the fonts it wrote
+/// widths into: their widths are public metrics that say nothing of the document, so pruning
+/// keeps them whole — a /Widths of zeros but for the kept codes makes poppler draw the kept
+/// glyphs of a substituted font up to 2 pixels (at 72 dpi) away from where it drew them.
+pub(crate) fn make_explicit<'a>(
+    doc: &mut Document,
+    fonts: impl Iterator<Item = &'a ObjectId>,
+) -> std::collections::HashSet<ObjectId> {
+    let mut made = std::collections::HashSet::new();
     for id in fonts {
         let Some(Object::Dictionary(fd)) = doc.objects.get(id) else {
             continue;
@@ -227,8 +234,10 @@ pub(crate) fn make_explicit<'a>(doc: &mut Document, fonts: impl Iterator<Item = 
             fd.set("FirstChar", Object::Integer(0));
             fd.set("LastChar", Object::Integer(255));
             fd.set("Widths", Object::Array(w));
+            made.insert(*id);
         }
     }
+    made
 }
 
 #[cfg(test)]
