@@ -65,18 +65,11 @@ const KNOWN: &[(&str, &str)] = &[
     ),
     (
         "pdfjs__prefilled_f1040.pdf",
-        "removal side: a quarter-pixel shift of kept glyphs whose run was re-placed absolutely \
-         (dot leaders at whole points: anti-aliasing differs by up to ~60 of 255). kiyome \
-         computes the run's position from lopdf's f32 reading of the operands; poppler sums the \
-         original relative moves in double precision and snaps glyph origins to a quarter \
-         pixel, so a run lying within rounding distance of a quarter boundary lands on the \
-         neighbouring one",
-    ),
-    (
-        "pdfjs__tracemonkey.pdf",
-        "removal side: the same quarter-pixel shift as pdfjs__prefilled_f1040, of the first glyph \
-         at the left margin of lines whose text object was re-placed absolutely (pages 2-3; the terms, \
-         hyphenated across line ends, are removed since the matching reads across line breaks)",
+        "removal side: a quarter-pixel shift of kept glyphs after a removal on their own line \
+         (dot leaders at whole points: anti-aliasing differs by up to ~60 of 255). That rest of \
+         the line is placed absolutely (the glyph-position defence); poppler reaches the same \
+         position through its own double-precision sums and snaps glyph origins to a quarter \
+         pixel, so a run lying on a quarter boundary can land on the neighbouring one",
     ),
 ];
 

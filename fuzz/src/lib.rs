@@ -109,6 +109,11 @@ pub fn font_prune(data: &[u8]) {
     kiyome_redact::pdf::fuzzing::prune_font_program(data);
 }
 
+/// The content-stream re-encoder of the PDF redaction (input bytes for unchanged operations).
+pub fn content_rawops(data: &[u8]) {
+    kiyome_redact::pdf::fuzzing::content_rawops(data);
+}
+
 /// Stable replay driver: runs `target` on every file under the paths given as arguments
 /// (files or directories, recursively). For per-kind targets each file is replayed once per
 /// possible selector byte in 0..`selectors` (prefixed), so that every handler sees every file.

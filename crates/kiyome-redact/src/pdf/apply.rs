@@ -5,10 +5,12 @@
 //! text objects — and the glyphs under a match, or whose box meets an area, are removed
 //! (with `mask_length`, widened to whole words, or to the whole line for CJK text).
 //!
-//! **No glyph-position leak.** A text object (BT…ET) that loses a glyph is rewritten in
-//! *absolute mode*: every remaining run of glyphs is placed by its own `Tm`, relative moves
-//! (`Td`, `TD`, `T*`, `'`, `"`) are dropped, and TJ adjustments next to removed glyphs are
-//! dropped. With `hide_positions`, the kept text after a removal on a line (in any text
+//! **No glyph-position leak.** From a show operation that loses a glyph to the next line
+//! operator, text is written in *absolute mode*: every remaining run of glyphs is placed by
+//! its own `Tm` and TJ adjustments next to removed glyphs are dropped. Glyph advances never
+//! move the line matrix, so at the next `Td`, `TD`, `T*`, `Tm`, `'` or `"` the line matrix is
+//! restored by replaying the input's own line operators since the text object began (or its
+//! last `Tm`), and the lines after are written as they were. With `hide_positions`, the kept text after a removal on a line (in any text
 //! object of the line) moves forward to the next whole point along the line, as the box
 //! edges are whole points: no distance in the output says more about the removed width than
 //! the box does. Without it, kept text stays exactly where it was.
@@ -500,8 +502,9 @@ fn decide(it: &Interp, plan: &Plan, report: &mut RedactionReport) -> Decisions {
 }
 
 fn real(v: f64) -> Object {
-    // Four decimals: finer than any device, coarse enough to stay readable.
-    Object::Real(((v * 10_000.0).round() / 10_000.0) as f32)
+    // As precise as the operand type holds: readers snap glyph origins to fractions of a
+    // pixel, so a rounded position can land a run on the neighbouring fraction.
+    Object::Real(v as f32)
 }
 
 fn tm_op(m: &Matrix) -> Operation {
@@ -522,14 +525,16 @@ fn shifted(g: &GlyphRec, shift: (f64, f64)) -> Matrix {
     m
 }
 
-/// One show operator split into kept runs: each run is (text matrix at its start, TJ array).
+/// One show operator split into kept runs: each run is (text matrix at its start, TJ array,
+/// whether it starts where the operator starts: its first glyph kept and unmoved, no
+/// adjustment before it).
 fn runs_of(
     op_index: usize,
     op: &Operation,
     stream: usize,
     glyphs: &HashMap<(usize, usize), Vec<&GlyphRec>>,
     d: &Decisions,
-) -> Vec<(Matrix, Vec<Object>)> {
+) -> Vec<(Matrix, Vec<Object>, bool)> {
     let removed = &d.removed;
     let pieces: Vec<(usize, &Object)> = match op.operator.as_str() {
         "TJ" => match op.operands.first() {
@@ -548,6 +553,9 @@ fn runs_of(
     let mut open: Option<(Matrix, Vec<Object>)> = None;
     let mut pending: Vec<Object> = Vec::new();
     let mut open_shift = (0.0, 0.0);
+    // Whether anything (a glyph, kept or not, or an adjustment) came before the first run.
+    let mut anything_before = false;
+    let mut first_at_start = None;
     for (piece, obj) in pieces {
         match obj {
             Object::String(bytes, fmt) => {
@@ -578,6 +586,7 @@ fn runs_of(
                             runs.push((m, arr));
                         }
                         pending.clear();
+                        anything_before = true;
                         continue;
                     }
                     let b = bytes.get(g.start..g.end).unwrap_or(&[]);
@@ -593,6 +602,8 @@ fn runs_of(
                         }
                         None => {
                             pending.clear();
+                            first_at_start.get_or_insert(!anything_before && shift == (0.0, 0.0));
+                            anything_before = true;
                             open = Some((shifted(g, shift), Vec::new()));
                             open_shift = shift;
                             cur.extend_from_slice(b);
@@ -609,15 +620,23 @@ fn runs_of(
                 if open.is_some() {
                     pending.push(other.clone());
                 }
+                anything_before = true;
             }
         }
     }
     if let Some(r) = open {
         runs.push(r);
     }
-    runs.retain(|r| !r.1.is_empty());
-    runs
+    let at_start = first_at_start.unwrap_or(false);
+    runs.into_iter()
+        .enumerate()
+        .filter(|(_, r)| !r.1.is_empty())
+        .map(|(k, (m, arr))| (m, arr, k == 0 && at_start))
+        .collect()
 }
+
+/// Most line operators replayed to restore a line matrix (see [`rewrite_ops`]).
+const MAX_REPLAY: usize = 512;
 
 fn rewrite_ops(
     stream: usize,
@@ -627,43 +646,35 @@ fn rewrite_ops(
 ) -> Vec<Operation> {
     let drop = d.drop_ops.get(&stream);
     let strip = d.strip_props.get(&stream);
-    // Text objects that lose a glyph are rewritten in absolute mode.
-    let mut absolute: HashSet<usize> = HashSet::new();
-    let mut block_start: Option<usize> = None;
-    let mut block_has: bool = false;
-    for (i, op) in ops.iter().enumerate() {
-        match op.operator.as_str() {
-            "BT" => {
-                block_start = Some(i);
-                block_has = false;
-            }
-            "ET" => {
-                if block_has && let Some(s) = block_start {
-                    absolute.extend(s..=i);
-                }
-                block_start = None;
-            }
-            _ => {
-                if let Some(gl) = glyphs.get(&(stream, i))
-                    && gl.iter().any(|g| {
-                        let k = (stream, i, g.piece, g.start);
-                        d.removed.contains(&k) || d.shift.contains_key(&k)
-                    })
-                {
-                    block_has = true;
-                    if block_start.is_none() {
-                        absolute.insert(i);
-                    }
-                }
-            }
-        }
-    }
-    if block_has && let Some(s) = block_start {
-        absolute.extend(s..ops.len());
-    }
+    // Show operations that lose (or move) a glyph.
+    let affected = |i: usize| {
+        glyphs.get(&(stream, i)).is_some_and(|gl| {
+            gl.iter().any(|g| {
+                let k = (stream, i, g.piece, g.start);
+                d.removed.contains(&k) || d.shift.contains_key(&k)
+            })
+        })
+    };
     let mut out = Vec::with_capacity(ops.len());
     let clips = d.clips.get(&stream);
     let mut skip_to = 0usize;
+    // Absolute mode runs from an affected show operation to the next line-positioning
+    // operator: glyph advances move the text position, never the line matrix, so a new line
+    // does not depend on what was removed. There the line matrix is restored by replaying the
+    // input's own line operators since the text object began (or its last Tm) — the input's
+    // numbers, so readers compute the same positions as for the input — and the rest of the
+    // text object is written as it was.
+    let identity = || {
+        Operation::new(
+            "Tm",
+            [1, 0, 0, 1, 0, 0]
+                .map(Object::Integer)
+                .into_iter()
+                .collect(),
+        )
+    };
+    let mut replay: Vec<Operation> = vec![identity()];
+    let mut active = false;
     for (i, op) in ops.iter().enumerate() {
         if i < skip_to || drop.is_some_and(|s| s.contains(&i)) {
             continue;
@@ -695,39 +706,61 @@ fn rewrite_ops(
             ));
             continue;
         }
-        if !absolute.contains(&i) {
+        let name = op.operator.as_str();
+        let shows = matches!(name, "Tj" | "TJ" | "'" | "\"");
+        // A new line ends absolute mode: the line matrix as the input had it, then this
+        // operator itself (for ' and ", which move to the next line and show).
+        // (A text object with more line operators than MAX_REPLAY stays absolute to its end,
+        // so that the replays cannot grow the stream quadratically.)
+        if active
+            && !affected(i)
+            && replay.len() <= MAX_REPLAY
+            && matches!(name, "Td" | "TD" | "T*" | "Tm" | "'" | "\"")
+        {
+            active = false;
+            if name != "Tm" {
+                out.extend(replay.iter().cloned());
+            }
+        }
+        match name {
+            "BT" => {
+                replay = vec![identity()];
+                active = false;
+            }
+            "ET" => active = false,
+            "Tm" => replay = vec![op.clone()],
+            "Td" | "TD" | "T*" | "TL" => replay.push(op.clone()),
+            _ => {}
+        }
+        if !(shows && (active || affected(i))) {
             out.push(op.clone());
+            if matches!(name, "'" | "\"") {
+                replay.push(Operation::new("T*", vec![]));
+            }
             continue;
         }
-        match op.operator.as_str() {
-            "Td" | "TD" | "Tm" | "T*" => {
-                if op.operator == "TD"
-                    && let Some(ty) = op.operands.get(1)
-                {
-                    // TD also sets the leading; keep that effect.
-                    let v = match ty {
-                        Object::Integer(x) => -(*x as f64),
-                        Object::Real(x) => -f64::from(*x),
-                        _ => 0.0,
-                    };
-                    out.push(Operation::new("TL", vec![real(v)]));
-                }
+        // Absolute mode: each kept run at its own Tm; the implicit T* of ' and " goes to
+        // the replay, their spacing operands become Tw and Tc. The first run of a Tj or TJ
+        // that keeps its first glyph, reached from the input's own positioning, needs no Tm:
+        // the text position is already the input's.
+        let exact_start = !active && matches!(name, "Tj" | "TJ");
+        active = true;
+        if matches!(name, "'" | "\"") {
+            replay.push(Operation::new("T*", vec![]));
+        }
+        if name == "\"" {
+            if let Some(aw) = op.operands.first() {
+                out.push(Operation::new("Tw", vec![aw.clone()]));
             }
-            "Tj" | "TJ" | "'" | "\"" => {
-                if op.operator == "\"" {
-                    if let Some(aw) = op.operands.first() {
-                        out.push(Operation::new("Tw", vec![aw.clone()]));
-                    }
-                    if let Some(ac) = op.operands.get(1) {
-                        out.push(Operation::new("Tc", vec![ac.clone()]));
-                    }
-                }
-                for (m, arr) in runs_of(i, op, stream, glyphs, d) {
-                    out.push(tm_op(&m));
-                    out.push(Operation::new("TJ", vec![Object::Array(arr)]));
-                }
+            if let Some(ac) = op.operands.get(1) {
+                out.push(Operation::new("Tc", vec![ac.clone()]));
             }
-            _ => out.push(op.clone()),
+        }
+        for (m, arr, at_start) in runs_of(i, op, stream, glyphs, d) {
+            if !(at_start && exact_start) {
+                out.push(tm_op(&m));
+            }
+            out.push(Operation::new("TJ", vec![Object::Array(arr)]));
         }
     }
     out

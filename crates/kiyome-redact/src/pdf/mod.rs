@@ -119,6 +119,51 @@ fn document_id(doc: &lopdf::Document) -> [u8; 16] {
 pub mod fuzzing {
     use super::cff::{self, Keep};
     use super::type1;
+    use kiyome_pdf::rewrite::lopdf::content::{Content, Operation};
+
+    /// Parses `data[1..]` as a content stream, drops every n-th operation (n from the first
+    /// byte) and encodes the rest with the input's bytes where they stand for an unchanged
+    /// operation: the result must parse back to exactly the kept operations.
+    pub fn content_rawops(data: &[u8]) {
+        let Some((&sel, src)) = data.split_first() else {
+            return;
+        };
+        let Ok(orig) = super::interp::parse_ops(src) else {
+            return;
+        };
+        let n = 2 + usize::from(sel % 7);
+        let kept: Vec<_> = orig
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % n != 0)
+            .map(|(_, o)| o.clone())
+            .collect();
+        // The property is about rawops: only inputs whose operations lopdf itself writes and
+        // reads back unchanged are judged.
+        let same = |a: &[Operation], b: &[Operation]| {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|(x, y)| x.operator == y.operator && x.operands == y.operands)
+        };
+        let plain = Content {
+            operations: kept.clone(),
+        }
+        .encode();
+        let round_trips = plain
+            .ok()
+            .and_then(|p| super::interp::parse_ops(&p).ok())
+            .is_some_and(|b| same(&b, &kept));
+        if !round_trips {
+            return;
+        }
+        let out = super::rawops::encode(&kept, &orig, src).expect("lopdf encodes these");
+        let back = super::interp::parse_ops(&out).expect("an encoded stream parses");
+        assert!(
+            same(&back, &kept),
+            "the output holds exactly the kept operations"
+        );
+    }
 
     /// Runs the CFF, OpenType-CFF and Type 1 pruners on `data[1..]`: the first byte chooses
     /// how the program is addressed (CIDs, glyph ids or names) and which glyphs stay.

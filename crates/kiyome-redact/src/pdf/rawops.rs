@@ -17,6 +17,14 @@ use std::ops::Range;
 /// How far ahead in the input an output operation is looked for (rewriting inserts and drops
 /// a few operations around each change; it does not reorder).
 const WINDOW: usize = 64;
+/// How many earlier line operators of the same name are looked at for an operation the
+/// rewriting repeats (a replayed line operator).
+const BACK: usize = 600;
+
+/// Operators the rewriting may repeat (the replay that restores a line matrix).
+fn repeatable(op: &str) -> bool {
+    matches!(op, "Td" | "TD" | "T*" | "TL" | "Tm")
+}
 
 fn is_white(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' | b'\0')
@@ -183,10 +191,31 @@ pub(crate) fn encode(ops: &[Operation], orig: &[Operation], src: &[u8]) -> Optio
         let back = parse_ops(raw).ok()?;
         (back.len() == 1 && same(&back[0], &orig[k])).then_some(raw)
     };
+    let line_ops: Vec<usize> = (0..orig.len())
+        .filter(|&k| repeatable(&orig[k].operator))
+        .collect();
     let mut out = Vec::with_capacity(src.len() + 64);
     let mut cursor = 0usize;
     for op in ops {
         let hit = (cursor..orig.len().min(cursor + WINDOW)).find(|&k| same(op, &orig[k]));
+        // A repeated operation: the input's bytes of an earlier one, the cursor unmoved.
+        let back = || {
+            let end = line_ops.partition_point(|&k| k < cursor);
+            line_ops[..end]
+                .iter()
+                .rev()
+                .take(BACK)
+                .find(|&&k| same(op, &orig[k]))
+                .and_then(|&k| raw_of(k))
+        };
+        if hit.is_none()
+            && repeatable(&op.operator)
+            && let Some(r) = back()
+        {
+            out.extend_from_slice(r);
+            out.push(b'\n');
+            continue;
+        }
         let raw = hit.and_then(|k| raw_of(k).map(|r| (k, r)));
         match raw {
             Some((k, r)) => {
