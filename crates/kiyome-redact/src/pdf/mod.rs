@@ -141,10 +141,7 @@ pub mod fuzzing {
         // The property is about rawops: only inputs whose operations lopdf itself writes and
         // reads back unchanged are judged.
         let same = |a: &[Operation], b: &[Operation]| {
-            a.len() == b.len()
-                && a.iter()
-                    .zip(b)
-                    .all(|(x, y)| x.operator == y.operator && x.operands == y.operands)
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| super::rawops::same(x, y))
         };
         let plain = Content {
             operations: kept.clone(),

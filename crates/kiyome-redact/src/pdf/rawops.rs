@@ -168,7 +168,8 @@ fn find_token(src: &[u8], from: usize, pat: &[u8]) -> Option<usize> {
     }
 }
 
-fn same(a: &Operation, b: &Operation) -> bool {
+/// Whether two operations are the same operator with equal operands.
+pub(crate) fn same(a: &Operation, b: &Operation) -> bool {
     a.operator == b.operator && a.operands == b.operands
 }
 
