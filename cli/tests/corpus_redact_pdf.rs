@@ -65,11 +65,11 @@ const KNOWN: &[(&str, &str)] = &[
     ),
     (
         "pdfjs__prefilled_f1040.pdf",
-        "removal side: a quarter-pixel shift of kept glyphs after a removal on their own line \
-         (dot leaders at whole points: anti-aliasing differs by up to ~60 of 255). That rest of \
-         the line is placed absolutely (the glyph-position defence); poppler reaches the same \
-         position through its own double-precision sums and snaps glyph origins to a quarter \
-         pixel, so a run lying on a quarter boundary can land on the neighbouring one",
+        "removal side: a quarter-pixel shift of kept dot leaders after a removal on their own \
+         line, which is placed absolutely. The first dot lies at exactly 312.0 in decimal; \
+         poppler's double sum gives 311.9999999999999, kiyome's Tm from f32 operands \
+         312.00001, so they snap to neighbouring quarter pixels. Fix: poppler's arithmetic, \
+         docs/poppler-glyph-positions.md",
     ),
 ];
 
