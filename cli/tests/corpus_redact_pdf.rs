@@ -63,14 +63,6 @@ const KNOWN: &[(&str, &str)] = &[
         "pdftotext reads the Arabic word twice in the input (once merged into the word 'habibi' \
          by its right-to-left ordering) and once when habibi is gone; rendering is identical",
     ),
-    (
-        "pdfjs__prefilled_f1040.pdf",
-        "removal side: a quarter-pixel shift of kept dot leaders after a removal on their own \
-         line, which is placed absolutely. The first dot lies at exactly 312.0 in decimal; \
-         poppler's double sum gives 311.9999999999999, kiyome's Tm from f32 operands \
-         312.00001, so they snap to neighbouring quarter pixels. Fix: poppler's arithmetic, \
-         docs/poppler-glyph-positions.md",
-    ),
 ];
 
 /// What is asked of one file.

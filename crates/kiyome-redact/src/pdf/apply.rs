@@ -511,6 +511,14 @@ fn tm_op(m: &Matrix) -> Operation {
     Operation::new("Tm", m.iter().map(|v| real(*v)).collect())
 }
 
+/// The bytes of [`tm_op`] with every number as readers read it back to the bit (the
+/// interpreter computes positions in their arithmetic: see `exactnum`).
+fn tm_exact(m: &Matrix) -> Vec<u8> {
+    let mut s: Vec<String> = m.iter().map(|v| super::exactnum::write(*v)).collect();
+    s.push("Tm".into());
+    s.join(" ").into_bytes()
+}
+
 /// The text matrix of `g` moved by the page-space `shift`.
 fn shifted(g: &GlyphRec, shift: (f64, f64)) -> Matrix {
     let mut m = g.tm;
@@ -643,7 +651,8 @@ fn rewrite_ops(
     ops: &[Operation],
     glyphs: &HashMap<(usize, usize), Vec<&GlyphRec>>,
     d: &Decisions,
-) -> Vec<Operation> {
+) -> (Vec<Operation>, HashMap<usize, Vec<u8>>) {
+    let mut exact: HashMap<usize, Vec<u8>> = HashMap::new();
     let drop = d.drop_ops.get(&stream);
     let strip = d.strip_props.get(&stream);
     // Show operations that lose (or move) a glyph.
@@ -758,12 +767,13 @@ fn rewrite_ops(
         }
         for (m, arr, at_start) in runs_of(i, op, stream, glyphs, d) {
             if !(at_start && exact_start) {
+                exact.insert(out.len(), tm_exact(&m));
                 out.push(tm_op(&m));
             }
             out.push(Operation::new("TJ", vec![Object::Array(arr)]));
         }
     }
-    out
+    (out, exact)
 }
 
 /// `range` (a path's construction and painting, or `sh`) painted with the holes cut out.
@@ -848,13 +858,13 @@ fn rewrite(
         if !touched.contains(&si) && page_box.is_none() {
             continue;
         }
-        let ops = if touched.contains(&si) {
+        let (ops, exact) = if touched.contains(&si) {
             rewrite_ops(si, &parsed.ops, &glyphs, d)
         } else {
-            parsed.ops.clone()
+            (parsed.ops.clone(), HashMap::new())
         };
         // Unchanged operations keep the input's bytes (its numbers' digits); see rawops.
-        let mut body = match super::rawops::encode(&ops, &parsed.ops, &parsed.src) {
+        let mut body = match super::rawops::encode_with(&ops, &parsed.ops, &parsed.src, &exact) {
             Some(b) => b,
             None => Content { operations: ops }
                 .encode()

@@ -34,6 +34,55 @@ pub(crate) struct Parsed {
     pub ops: Vec<Operation>,
     /// The decoded bytes `ops` were parsed from (see [`super::rawops`]).
     pub src: Vec<u8>,
+    /// The numbers of each text operation as a reader reads them from `src` (see
+    /// [`super::exactnum`]); `None` where lopdf's `f32` values are used.
+    pub nums: Vec<Option<Vec<f64>>>,
+}
+
+/// Operators whose numbers place text.
+fn text_positioning(op: &str) -> bool {
+    matches!(
+        op,
+        "Tm" | "Td" | "TD" | "TL" | "Tc" | "Tw" | "Tz" | "Tf" | "TJ" | "\"" | "'"
+    )
+}
+
+/// The numbers lopdf read for an operation, arrays flattened, in order.
+fn flat_numbers(objs: &[Object], out: &mut Vec<f64>) {
+    for o in objs {
+        match o {
+            Object::Integer(i) => out.push(*i as f64),
+            Object::Real(r) => out.push(f64::from(*r)),
+            Object::Array(a) => flat_numbers(a, out),
+            _ => {}
+        }
+    }
+}
+
+/// [`Parsed::nums`] for `ops` parsed from `src`: each text operation's numbers read from its
+/// own bytes, kept only where they agree with lopdf's (count, and value to `f32` precision).
+pub(crate) fn text_numbers(ops: &[Operation], src: &[u8]) -> Vec<Option<Vec<f64>>> {
+    let spans = super::rawops::spans(src);
+    if spans.len() != ops.len() {
+        return vec![None; ops.len()];
+    }
+    ops.iter()
+        .zip(&spans)
+        .map(|(op, span)| {
+            if !text_positioning(&op.operator) {
+                return None;
+            }
+            let exact = super::exactnum::numbers(src.get(span.clone())?)?;
+            let mut lo = Vec::new();
+            flat_numbers(&op.operands, &mut lo);
+            let agree = exact.len() == lo.len()
+                && exact
+                    .iter()
+                    .zip(&lo)
+                    .all(|(a, b)| (a - b).abs() <= 1e-5 * a.abs().max(1.0));
+            agree.then_some(exact)
+        })
+        .collect()
 }
 
 /// One glyph drawn.
@@ -347,10 +396,12 @@ impl Interp {
             let mut ops = parse_ops(&content)?;
             super::inline::recover(&content, &mut ops)?;
             let idx = it.streams.len();
+            let nums = text_numbers(&ops, &content);
             it.streams.push(Parsed {
                 key: StreamKey::Page(n),
                 ops,
                 src: content,
+                nums,
             });
             let resources = page.get(b"Resources").ok().and_then(|o| dict_of(doc, o));
             it.seq += 1;
@@ -505,8 +556,22 @@ impl Interp {
     ) -> Result<(), Error> {
         let mut gs = start;
         let mut stack: Vec<GState> = Vec::new();
+        // Text state as readers keep it (ISO 32000-1 §9.4.2, in poppler's arithmetic so that
+        // positions agree to the bit: docs/poppler-glyph-positions.md): the matrix set by Tm,
+        // the line start in text space, and `tm`, whose translation is the current point.
         let mut tm = IDENTITY;
-        let mut tlm = IDENTITY;
+        let mut text_mat = IDENTITY;
+        let mut line = (0.0f64, 0.0f64);
+        let move_to = |m: &Matrix, (x, y): (f64, f64)| -> Matrix {
+            [
+                m[0],
+                m[1],
+                m[2],
+                m[3],
+                m[0] * x + m[2] * y + m[4],
+                m[1] * x + m[3] * y + m[5],
+            ]
+        };
         let mut path_first: Option<usize> = None;
         let mut path_box: Option<Rect> = None;
         let mut clips = false;
@@ -527,6 +592,18 @@ impl Interp {
                 break;
             };
             let o = &op.operands;
+            // The k-th number of the operation (arrays flattened) as a reader reads it.
+            let exact = self
+                .streams
+                .get(frame.stream)
+                .and_then(|s| s.nums.get(i))
+                .and_then(|v| v.clone());
+            let pn = |k: usize, lo: Option<&Object>| -> f64 {
+                exact
+                    .as_ref()
+                    .and_then(|v| v.get(k).copied())
+                    .unwrap_or_else(|| lo.map_or(0.0, num))
+            };
             match op.operator.as_str() {
                 "q" if stack.len() < 256 => stack.push(gs.clone()),
                 "Q" => {
@@ -541,20 +618,28 @@ impl Interp {
                 }
                 "BT" => {
                     tm = IDENTITY;
-                    tlm = IDENTITY;
+                    text_mat = IDENTITY;
+                    line = (0.0, 0.0);
                 }
                 "Tf" => {
                     if let (Some(Object::Name(n)), Some(size)) = (o.first(), o.get(1)) {
                         let (f, id) = self.font(doc, frame.resources, n, max);
                         gs.font = f;
                         gs.font_id = id;
-                        gs.fs = num(size);
+                        gs.fs = pn(0, Some(size));
                     }
                 }
-                "Tc" => gs.tc = o.first().map_or(0.0, num),
-                "Tw" => gs.tw = o.first().map_or(0.0, num),
-                "Tz" => gs.th = o.first().map_or(100.0, num) / 100.0,
-                "TL" => gs.tl = o.first().map_or(0.0, num),
+                "Tc" => gs.tc = pn(0, o.first()),
+                "Tw" => gs.tw = pn(0, o.first()),
+                "Tz" => {
+                    gs.th = 0.01
+                        * if o.is_empty() {
+                            100.0
+                        } else {
+                            pn(0, o.first())
+                        }
+                }
+                "TL" => gs.tl = pn(0, o.first()),
                 "Ts" => gs.rise = o.first().map_or(0.0, num),
                 "Tr" => {
                     gs.tr = match o.first() {
@@ -563,31 +648,44 @@ impl Interp {
                     }
                 }
                 "Td" | "TD" => {
-                    let (tx, ty) = (o.first().map_or(0.0, num), o.get(1).map_or(0.0, num));
+                    let (tx, ty) = (pn(0, o.first()), pn(1, o.get(1)));
                     if op.operator == "TD" {
                         gs.tl = -ty;
                     }
-                    tlm = mul(&[1.0, 0.0, 0.0, 1.0, tx, ty], &tlm);
-                    tm = tlm;
+                    line = (line.0 + tx, ty + line.1);
+                    tm = move_to(&text_mat, line);
                 }
                 "Tm" => {
                     if let Some(m) = matrix_of(o) {
-                        tlm = m;
-                        tm = m;
+                        let m = if exact.as_ref().is_some_and(|v| v.len() == 6) {
+                            [
+                                pn(0, None),
+                                pn(1, None),
+                                pn(2, None),
+                                pn(3, None),
+                                pn(4, None),
+                                pn(5, None),
+                            ]
+                        } else {
+                            m
+                        };
+                        text_mat = m;
+                        line = (0.0, 0.0);
+                        tm = move_to(&text_mat, line);
                     }
                 }
                 "T*" => {
-                    tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -gs.tl], &tlm);
-                    tm = tlm;
+                    line = (line.0, line.1 - gs.tl);
+                    tm = move_to(&text_mat, line);
                 }
                 "Tj" | "'" | "\"" | "TJ" => {
                     if op.operator == "'" || op.operator == "\"" {
-                        if op.operator == "\"" {
-                            gs.tw = o.first().map_or(gs.tw, num);
-                            gs.tc = o.get(1).map_or(gs.tc, num);
+                        if op.operator == "\"" && o.len() >= 2 {
+                            gs.tw = pn(0, o.first());
+                            gs.tc = pn(1, o.get(1));
                         }
-                        tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -gs.tl], &tlm);
-                        tm = tlm;
+                        line = (line.0, line.1 - gs.tl);
+                        tm = move_to(&text_mat, line);
                     }
                     let pieces: Vec<(usize, &Object)> = match op.operator.as_str() {
                         "TJ" => match o.first() {
@@ -597,15 +695,22 @@ impl Interp {
                         "\"" => o.get(2).map(|x| vec![(2, x)]).unwrap_or_default(),
                         _ => o.first().map(|x| vec![(0, x)]).unwrap_or_default(),
                     };
+                    // Numbers of a TJ array, counted for `pn`.
+                    let mut k = 0usize;
                     for (piece, obj) in pieces {
                         match obj {
                             Object::String(bytes, _) => {
                                 self.show(frame, i, piece, bytes, &gs, &mut tm)?;
                             }
                             other => {
-                                let adj = num(other);
+                                let adj = if op.operator == "TJ" {
+                                    pn(k, Some(other))
+                                } else {
+                                    num(other)
+                                };
+                                k += 1;
                                 let vertical = gs.font.as_ref().is_some_and(|f| f.vertical);
-                                let d = -adj / 1000.0 * gs.fs;
+                                let d = -adj * 0.001 * gs.fs;
                                 let t = if vertical {
                                     [1.0, 0.0, 0.0, 1.0, 0.0, d]
                                 } else {
@@ -828,18 +933,15 @@ impl Interp {
                 ctm: gs.ctm,
                 page: frame.page,
             });
-            let spacing = gs.tc + if c.is_space { gs.tw } else { 0.0 };
+            // Char spacing, then word spacing, added in that order (as readers do).
+            let spaced = |adv: f64| {
+                let a = adv + gs.tc;
+                if c.is_space { a + gs.tw } else { a }
+            };
             let t = if font.vertical {
-                [1.0, 0.0, 0.0, 1.0, 0.0, c.w1 * m[3] * fs + spacing]
+                [1.0, 0.0, 0.0, 1.0, 0.0, spaced(c.w1 * m[3] * fs)]
             } else {
-                [
-                    1.0,
-                    0.0,
-                    0.0,
-                    1.0,
-                    (c.w0 * m[0] * fs + spacing) * gs.th,
-                    0.0,
-                ]
+                [1.0, 0.0, 0.0, 1.0, spaced(c.w0 * m[0] * fs) * gs.th, 0.0]
             };
             *tm = mul(&t, tm);
         }
@@ -925,10 +1027,12 @@ impl Interp {
                 let mut ops = parse_ops(&data)?;
                 super::inline::recover(&data, &mut ops)?;
                 let idx = self.streams.len();
+                let nums = text_numbers(&ops, &data);
                 self.streams.push(Parsed {
                     key: StreamKey::Form(id),
                     ops,
                     src: data,
+                    nums,
                 });
                 self.forms.insert(id, idx);
                 idx

@@ -16,6 +16,7 @@
 mod apply;
 mod cff;
 mod charstr;
+mod exactnum;
 mod fonts;
 mod geom;
 mod glyphnames;
@@ -128,9 +129,24 @@ pub mod fuzzing {
         let Some((&sel, src)) = data.split_first() else {
             return;
         };
+        // The reader-faithful numbers: any bytes are tokenised without panicking, and every
+        // page-sized number they hold is written back to a decimal that reads as the same
+        // double.
+        for v in super::exactnum::numbers(src).unwrap_or_default() {
+            let w = super::exactnum::write(v);
+            if v.is_finite() && (1.0..1e6).contains(&v.abs()) {
+                assert_eq!(
+                    super::exactnum::parse(w.as_bytes()),
+                    Some(v),
+                    "{v:?} as {w}"
+                );
+            }
+        }
         let Ok(orig) = super::interp::parse_ops(src) else {
             return;
         };
+        let ops_nums = super::interp::text_numbers(&orig, src);
+        assert_eq!(ops_nums.len(), orig.len());
         let n = 2 + usize::from(sel % 7);
         let kept: Vec<_> = orig
             .iter()

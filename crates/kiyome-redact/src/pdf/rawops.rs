@@ -12,6 +12,7 @@
 
 use super::interp::parse_ops;
 use kiyome_pdf::rewrite::lopdf::content::{Content, Operation};
+use std::collections::HashMap;
 use std::ops::Range;
 
 /// How far ahead in the input an output operation is looked for (rewriting inserts and drops
@@ -185,6 +186,18 @@ fn encode_one(op: &Operation) -> Option<Vec<u8>> {
 /// operation equal to one of `orig` (in order) is written as `src`'s bytes for it when those
 /// bytes parse back to it, every other one as lopdf encodes it.
 pub(crate) fn encode(ops: &[Operation], orig: &[Operation], src: &[u8]) -> Option<Vec<u8>> {
+    encode_with(ops, orig, src, &HashMap::new())
+}
+
+/// [`encode`], with the bytes to write for some new operations (by index in `ops`): numbers
+/// written with more precision than lopdf's `f32` holds (see [`super::exactnum`]). Such
+/// bytes are used only when they parse to one operation of the same operator and arity.
+pub(crate) fn encode_with(
+    ops: &[Operation],
+    orig: &[Operation],
+    src: &[u8],
+    exact: &HashMap<usize, Vec<u8>>,
+) -> Option<Vec<u8>> {
     let spans = spans(src);
     // A span stands for `orig[k]` only when it parses to exactly that operation.
     let raw_of = |k: usize| -> Option<&[u8]> {
@@ -197,7 +210,18 @@ pub(crate) fn encode(ops: &[Operation], orig: &[Operation], src: &[u8]) -> Optio
         .collect();
     let mut out = Vec::with_capacity(src.len() + 64);
     let mut cursor = 0usize;
-    for op in ops {
+    for (idx, op) in ops.iter().enumerate() {
+        if let Some(b) = exact.get(&idx)
+            && parse_ops(b).is_ok_and(|back| {
+                back.len() == 1
+                    && back[0].operator == op.operator
+                    && back[0].operands.len() == op.operands.len()
+            })
+        {
+            out.extend_from_slice(b);
+            out.push(b'\n');
+            continue;
+        }
         let hit = (cursor..orig.len().min(cursor + WINDOW)).find(|&k| same(op, &orig[k]));
         // A repeated operation: the input's bytes of an earlier one, the cursor unmoved.
         let back = || {
