@@ -100,16 +100,7 @@ pub(crate) fn write(v: f64) -> String {
     format!("{v}")
 }
 
-fn is_white(c: u8) -> bool {
-    matches!(c, b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' | b'\0')
-}
-
-fn is_delim(c: u8) -> bool {
-    matches!(
-        c,
-        b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%'
-    )
-}
+use super::rawops::{is_delim, is_white};
 
 /// The numeric tokens of one operation's bytes, in order (inside arrays too; strings, names
 /// and the operator skipped). `None` when the bytes hold something this reader does not

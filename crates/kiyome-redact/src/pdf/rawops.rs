@@ -27,11 +27,11 @@ fn repeatable(op: &str) -> bool {
     matches!(op, "Td" | "TD" | "T*" | "TL" | "Tm")
 }
 
-fn is_white(c: u8) -> bool {
+pub(crate) fn is_white(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' | b'\0')
 }
 
-fn is_delim(c: u8) -> bool {
+pub(crate) fn is_delim(c: u8) -> bool {
     matches!(
         c,
         b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%'
