@@ -73,6 +73,13 @@ pub(crate) fn text_numbers(ops: &[Operation], src: &[u8]) -> Vec<Option<Vec<f64>
                 return None;
             }
             let exact = super::exactnum::numbers(src.get(span.clone())?)?;
+            // A TJ array nested in the array is not read as numbers in order (malformed).
+            let nested = op.operands.iter().any(|o| {
+                matches!(o, Object::Array(a) if a.iter().any(|x| matches!(x, Object::Array(_))))
+            });
+            if nested {
+                return None;
+            }
             let mut lo = Vec::new();
             flat_numbers(&op.operands, &mut lo);
             let agree = exact.len() == lo.len()
@@ -703,12 +710,13 @@ impl Interp {
                                 self.show(frame, i, piece, bytes, &gs, &mut tm)?;
                             }
                             other => {
-                                let adj = if op.operator == "TJ" {
-                                    pn(k, Some(other))
-                                } else {
-                                    num(other)
+                                let adj = match other {
+                                    Object::Integer(_) | Object::Real(_) if op.operator == "TJ" => {
+                                        k += 1;
+                                        pn(k - 1, Some(other))
+                                    }
+                                    _ => num(other),
                                 };
-                                k += 1;
                                 let vertical = gs.font.as_ref().is_some_and(|f| f.vertical);
                                 let d = -adj * 0.001 * gs.fs;
                                 let t = if vertical {
