@@ -100,6 +100,7 @@ pub(crate) fn write(v: f64) -> String {
     format!("{v}")
 }
 
+use super::inline::skip_string;
 use super::rawops::{is_delim, is_white};
 
 /// The numeric tokens of one operation's bytes, in order (inside arrays too; strings, names
@@ -116,24 +117,7 @@ pub(crate) fn numbers(raw: &[u8]) -> Option<Vec<f64>> {
             continue;
         }
         match c {
-            b'(' => {
-                let mut depth = 0usize;
-                while i < n {
-                    match raw[i] {
-                        b'\\' => i += 1,
-                        b'(' => depth += 1,
-                        b')' => {
-                            depth = depth.saturating_sub(1);
-                            if depth == 0 {
-                                i += 1;
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                    i += 1;
-                }
-            }
+            b'(' => i = skip_string(raw, i),
             b'<' if raw.get(i + 1) == Some(&b'<') => return None,
             b'<' => {
                 while i < n && raw[i] != b'>' {

@@ -26,7 +26,7 @@ fn is_delim(b: u8) -> bool {
 }
 
 /// Skips a literal string starting at `i` (on the `(`); returns the index after it.
-fn skip_string(d: &[u8], mut i: usize) -> usize {
+pub(crate) fn skip_string(d: &[u8], mut i: usize) -> usize {
     let mut depth = 0usize;
     while i < d.len() {
         match d[i] {

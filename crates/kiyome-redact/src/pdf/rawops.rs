@@ -73,24 +73,7 @@ pub(crate) fn spans(src: &[u8]) -> Vec<Range<usize>> {
         }
         let tok_start = i;
         match c {
-            b'(' => {
-                let mut depth = 0usize;
-                while i < n {
-                    match src[i] {
-                        b'\\' => i += 1,
-                        b'(' => depth += 1,
-                        b')' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                i += 1;
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                    i += 1;
-                }
-            }
+            b'(' => i = super::inline::skip_string(src, i),
             b'<' if src.get(i + 1) == Some(&b'<') => i += 2,
             b'>' if src.get(i + 1) == Some(&b'>') => i += 2,
             b'<' => {
