@@ -114,6 +114,11 @@ pub fn content_rawops(data: &[u8]) {
     kiyome_redact::pdf::fuzzing::content_rawops(data);
 }
 
+/// The crypto-erase container reader (and, in sealed mode, its tamper detection).
+pub fn container_open(data: &[u8]) {
+    kiyome_erase::container::fuzzing::container_open(data);
+}
+
 /// Stable replay driver: runs `target` on every file under the paths given as arguments
 /// (files or directories, recursively). For per-kind targets each file is replayed once per
 /// possible selector byte in 0..`selectors` (prefixed), so that every handler sees every file.

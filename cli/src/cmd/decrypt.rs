@@ -69,10 +69,10 @@ pub fn open_input(path: &Path) -> anyhow::Result<Box<dyn Read>> {
 /// same directory, synced and renamed over `path` only when `body` succeeds.
 pub fn write_output<T>(
     path: &Path,
-    body: impl FnOnce(&mut dyn Write) -> anyhow::Result<T>,
+    body: impl FnOnce(&mut (dyn Write + Send)) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
     if path.as_os_str() == "-" {
-        let mut w = crate::cmd::encrypt::stdout();
+        let mut w = crate::cmd::encrypt::stdout()?;
         let r = body(&mut w)?;
         crate::cmd::encrypt::flush(&mut w)?;
         return Ok(r);

@@ -37,9 +37,14 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     Ok(Outcome::Clean)
 }
 
-/// A buffered stdout for streaming.
-pub fn stdout() -> BufWriter<std::io::StdoutLock<'static>> {
-    BufWriter::with_capacity(1 << 16, std::io::stdout().lock())
+/// A buffered stdout for streaming: a duplicate of descriptor 1 as a plain file, so that the
+/// container's writer thread can own it (a stdout lock cannot move between threads) and its
+/// large writes reach the descriptor whole (the standard stdout is line-buffered, which would
+/// split binary data at every newline byte).
+pub fn stdout() -> anyhow::Result<BufWriter<std::fs::File>> {
+    use std::os::fd::AsFd;
+    let fd = std::io::stdout().as_fd().try_clone_to_owned()?;
+    Ok(BufWriter::with_capacity(1 << 16, std::fs::File::from(fd)))
 }
 
 /// Flushes a writer, mapping the error.

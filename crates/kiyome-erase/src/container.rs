@@ -24,6 +24,8 @@
 //! not apply to the data key itself). The commitment makes the container bind exactly one key
 //! (GCM alone is not key-committing: partitioning-oracle attacks).
 
+pub use crate::chunk_cipher::Backend;
+use crate::chunk_cipher::ChunkCipher;
 use crate::error::{Error, Result};
 use crate::secret::{DataKey, KeyId};
 use aes_gcm::aead::AeadInOut;
@@ -31,8 +33,9 @@ use aes_gcm::{Aes256Gcm, KeyInit};
 use hkdf::Hkdf;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
-use std::io::{Read, Write};
-use zeroize::Zeroizing;
+use std::io::{IoSlice, Read, Write};
+use std::sync::mpsc;
+use zeroize::{Zeroize, Zeroizing};
 
 /// Magic bytes at the start of every container.
 pub const MAGIC: [u8; 8] = *b"\x89KYM\r\n\x1a\n";
@@ -126,12 +129,12 @@ pub struct Sealed {
 }
 
 struct Keys {
-    payload: Aes256Gcm,
+    payload: ChunkCipher,
     header: Aes256Gcm,
     commitment: Zeroizing<[u8; 32]>,
 }
 
-fn derive(key: &DataKey, salt: &[u8], key_id: &KeyId) -> Result<Keys> {
+fn derive(key: &DataKey, salt: &[u8], key_id: &KeyId, backend: Backend) -> Result<Keys> {
     let hk = Hkdf::<Sha256>::new(Some(salt), key.expose());
     let mut commitment = Zeroizing::new([0u8; 32]);
     let mut payload = Zeroizing::new([0u8; 32]);
@@ -144,7 +147,7 @@ fn derive(key: &DataKey, salt: &[u8], key_id: &KeyId) -> Result<Keys> {
     hk.expand(b"kiyome/v1/header", &mut header[..])
         .map_err(bad)?;
     Ok(Keys {
-        payload: Aes256Gcm::new((&*payload).into()),
+        payload: ChunkCipher::new(&payload, backend),
         header: Aes256Gcm::new((&*header).into()),
         commitment,
     })
@@ -185,24 +188,71 @@ fn read_full<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> std::io::Result<usi
     Ok(filled)
 }
 
-/// Hashes a written batch in the order it was written: each chunk, then its tag.
-fn hash_batch(hash: &mut Sha256, data: &[u8], tags: &[[u8; TAG_LEN]], cs: usize) {
-    for (j, tag) in tags.iter().enumerate() {
-        let start = (j * cs).min(data.len());
-        let end = (start + cs).min(data.len());
-        hash.update(&data[start..end]);
-        hash.update(tag);
+/// One batch of sealed chunks on its way to the output and the container hash.
+/// A batch buffer that held plaintext: wiped on drop, up to the furthest byte ever filled
+/// (a small input does not pay for wiping the whole batch).
+struct Wiped {
+    buf: Vec<u8>,
+    touched: usize,
+}
+
+impl Wiped {
+    fn new(len: usize) -> Wiped {
+        Wiped {
+            buf: vec![0u8; len],
+            touched: 0,
+        }
+    }
+
+    /// Records that bytes `..end` may now hold plaintext.
+    fn touch(&mut self, end: usize) {
+        self.touched = self.touched.max(end.min(self.buf.len()));
     }
 }
 
-/// The two alternating buffers: (the one at `i`, the other).
-fn pair<T>(two: &mut [T; 2], i: usize) -> (&mut T, &mut T) {
-    let [a, b] = two;
-    if i == 0 { (a, b) } else { (b, a) }
+impl Drop for Wiped {
+    fn drop(&mut self) {
+        self.buf[..self.touched].zeroize();
+    }
 }
 
-/// Encrypts `input` into a container written to `out`, in constant memory (one chunk).
-pub fn encrypt<R: Read + ?Sized, W: Write + ?Sized>(
+struct Batch {
+    /// Chunk bytes (`len` of them are sealed data), plus one byte of look-ahead.
+    data: Wiped,
+    tags: Vec<[u8; TAG_LEN]>,
+    len: usize,
+    chunks: usize,
+}
+
+impl Batch {
+    /// Each chunk followed by its tag, in container order.
+    fn pieces(&self, cs: usize) -> impl Iterator<Item = (&[u8], &[u8; TAG_LEN])> {
+        self.tags[..self.chunks]
+            .iter()
+            .enumerate()
+            .map(move |(j, tag)| {
+                let start = (j * cs).min(self.len);
+                let end = (start + cs).min(self.len);
+                (&self.data.buf[start..end], tag)
+            })
+    }
+}
+
+/// Encrypts `input` into a container written to `out`, in constant memory (a few batches of
+/// about 4 MiB), with the chunk cipher [`Backend::detect`] picks.
+pub fn encrypt<R: Read + ?Sized, W: Write + Send + ?Sized>(
+    key: &DataKey,
+    key_id: KeyId,
+    chunk_size: u32,
+    input: &mut R,
+    out: &mut W,
+) -> Result<Sealed> {
+    encrypt_using(Backend::detect(), key, key_id, chunk_size, input, out)
+}
+
+/// [`encrypt`] with a chosen chunk-cipher implementation (both write the same bytes).
+pub fn encrypt_using<R: Read + ?Sized, W: Write + Send + ?Sized>(
+    backend: Backend,
     key: &DataKey,
     key_id: KeyId,
     chunk_size: u32,
@@ -210,7 +260,7 @@ pub fn encrypt<R: Read + ?Sized, W: Write + ?Sized>(
     out: &mut W,
 ) -> Result<Sealed> {
     let salt: [u8; 32] = crate::secret::random()?;
-    dangerous::encrypt_with_salt(key, key_id, chunk_size, &salt, input, out)
+    dangerous::encrypt_with_salt_using(backend, key, key_id, chunk_size, &salt, input, out)
 }
 
 /// Operations that are unsafe to use outside tests, kept apart so review finds them.
@@ -219,7 +269,20 @@ pub mod dangerous {
 
     /// Encrypts with a caller-chosen salt. Reusing a salt with the same key reuses GCM nonces
     /// and destroys confidentiality; this exists only to produce the published test vectors.
-    pub fn encrypt_with_salt<R: Read + ?Sized, W: Write + ?Sized>(
+    pub fn encrypt_with_salt<R: Read + ?Sized, W: Write + Send + ?Sized>(
+        key: &DataKey,
+        key_id: KeyId,
+        chunk_size: u32,
+        salt: &[u8; 32],
+        input: &mut R,
+        out: &mut W,
+    ) -> Result<Sealed> {
+        encrypt_with_salt_using(Backend::detect(), key, key_id, chunk_size, salt, input, out)
+    }
+
+    /// [`encrypt_with_salt`] with a chosen chunk-cipher implementation.
+    pub fn encrypt_with_salt_using<R: Read + ?Sized, W: Write + Send + ?Sized>(
+        backend: Backend,
         key: &DataKey,
         key_id: KeyId,
         chunk_size: u32,
@@ -231,23 +294,24 @@ pub mod dangerous {
         // crate: a generic body would instantiate the AES-GCM code in every caller's crate, at
         // the caller's optimisation level.
         let (mut input, mut out) = (input, out);
-        seal(key, key_id, chunk_size, salt, &mut input, &mut out)
+        seal(backend, key, key_id, chunk_size, salt, &mut input, &mut out)
     }
 
     fn seal(
+        backend: Backend,
         key: &DataKey,
         key_id: KeyId,
         chunk_size: u32,
         salt: &[u8; 32],
         input: &mut dyn Read,
-        out: &mut dyn Write,
+        out: &mut (dyn Write + Send),
     ) -> Result<Sealed> {
         if !(MIN_CHUNK..=MAX_CHUNK).contains(&chunk_size) {
             return Err(Error::Invalid(format!(
                 "chunk size must be between {MIN_CHUNK} and {MAX_CHUNK}"
             )));
         }
-        let keys = derive(key, salt, &key_id)?;
+        let keys = derive(key, salt, &key_id, backend)?;
         let mut h = [0u8; HEADER_LEN];
         h[..8].copy_from_slice(&MAGIC);
         h[8] = VERSION;
@@ -258,105 +322,191 @@ pub mod dangerous {
         h[64..96].copy_from_slice(&keys.commitment[..]);
         let tag = header_tag(&keys, &h[..96])?;
         h[96..].copy_from_slice(&tag);
-        out.write_all(&h)?;
-        let mut hash = Sha256::new();
-        hash.update(h);
-
         let cs = chunk_size as usize;
+
+        // Three stages run at once, each on its own thread: this one reads a batch and seals
+        // its chunks (in parallel: every chunk has its own nonce); a writer writes the batch
+        // before; a hasher runs SHA-256 (sequential by nature, and with a fast AES the most
+        // expensive step) over the batch written before that. Batches circulate through a
+        // fixed pool, so memory stays bounded (4 batches of about 4 MiB, or 4 chunks when
+        // chunks are larger).
         let batch = batch_chunks(cs);
-        // A batch of chunks plus one byte of look-ahead: a chunk is final iff nothing follows
-        // it. The chunks of a batch are independent (STREAM: own nonce each), so they are
-        // sealed in parallel and written in order. Two batches alternate: while one is sealed,
-        // the container hash runs over the one written before it (SHA-256 is sequential and
-        // would otherwise wait for every batch); memory stays two batches (≤ 8 MiB, or two
-        // chunks when chunks are larger).
-        let mut bufs = [
-            Zeroizing::new(vec![0u8; batch * cs + 1]),
-            Zeroizing::new(vec![0u8; batch * cs + 1]),
-        ];
-        let mut tags = [vec![[0u8; TAG_LEN]; batch], vec![[0u8; TAG_LEN]; batch]];
-        // The batch written but not yet hashed: (data length, chunks).
-        let mut pending: Option<(usize, usize)> = None;
-        let mut cur = 0usize;
-        let mut filled = 0usize;
+        let (to_write, write_rx) = mpsc::channel::<Batch>();
+        let (to_hash, hash_rx) = mpsc::channel::<Batch>();
+        let (to_pool, pool_rx) = mpsc::channel::<Batch>();
+        for _ in 0..4 {
+            let _ = to_pool.send(Batch {
+                data: Wiped::new(batch * cs + 1),
+                tags: vec![[0u8; TAG_LEN]; batch],
+                len: 0,
+                chunks: 0,
+            });
+        }
+        std::thread::scope(|s| -> Result<Sealed> {
+            let writer = s.spawn(move || -> Result<u64> {
+                out.write_all(&h)?;
+                let mut written = HEADER_LEN as u64;
+                for b in write_rx {
+                    written += write_pieces(out, &b, cs)?;
+                    if to_hash.send(b).is_err() {
+                        break;
+                    }
+                }
+                out.flush()?;
+                Ok(written)
+            });
+            let hasher = s.spawn(move || {
+                let mut hash = Sha256::new();
+                hash.update(h);
+                for b in hash_rx {
+                    for (data, tag) in b.pieces(cs) {
+                        hash.update(data);
+                        hash.update(tag);
+                    }
+                    let _ = to_pool.send(b);
+                }
+                hash.finalize()
+            });
+            // `to_write` moves into `seal_batches` and is dropped when it returns, which ends
+            // the writer, then the hasher.
+            let sealed = seal_batches(&keys, cs, batch, input, &pool_rx, to_write);
+            let written = writer
+                .join()
+                .map_err(|_| Error::Integrity("container writer failed".into()))?;
+            let digest = hasher
+                .join()
+                .map_err(|_| Error::Integrity("container hash failed".into()))?;
+            // An output error stops the pipeline; report it rather than its echo here.
+            let container_len = written?;
+            let plaintext_len = sealed?;
+            Ok(Sealed {
+                header_sha256: hex::encode(Sha256::digest(h)),
+                container_sha256: hex::encode(digest),
+                plaintext_len,
+                container_len,
+            })
+        })
+    }
+
+    /// Reads and seals batches from `input`, handing each to the writer; returns the plaintext
+    /// length.
+    fn seal_batches(
+        keys: &Keys,
+        cs: usize,
+        batch: usize,
+        input: &mut dyn Read,
+        pool: &mpsc::Receiver<Batch>,
+        to_write: mpsc::Sender<Batch>,
+    ) -> Result<u64> {
+        let stalled = || Error::Integrity("container writer stopped".into());
+        let mut carry: Option<u8> = None;
         let mut counter = 0u64;
-        let (mut plain_total, mut written) = (0u64, HEADER_LEN as u64);
+        let mut plain_total = 0u64;
         loop {
-            let (buf, prev_buf) = pair(&mut bufs, cur);
-            let (tag_s, prev_tags) = pair(&mut tags, cur);
-            filled += read_full(input, &mut buf[filled..])?;
+            // Every batch comes back through the pool once written and hashed; none coming
+            // back means the writer stopped on an error, which its join reports.
+            let mut b = pool.recv().map_err(|_| stalled())?;
+            let mut filled = 0;
+            if let Some(c) = carry.take() {
+                b.data.buf[0] = c;
+                filled = 1;
+            }
+            filled += read_full(input, &mut b.data.buf[filled..]).inspect_err(|_| {
+                // Whatever a failed read left in the buffer is wiped too.
+                b.data.touched = b.data.buf.len();
+            })?;
+            b.data.touch(filled);
+            // A chunk is final iff nothing follows it: one byte of look-ahead decides.
             let more = filled == batch * cs + 1;
             let data_len = if more { batch * cs } else { filled };
             // At least one chunk: an empty input is one empty final chunk.
             let chunks = data_len.div_ceil(cs).max(1);
             let payload = &keys.payload;
-            let prev = pending.take();
-            let (_, sealed) = rayon::join(
-                || {
-                    if let Some((len, n)) = prev {
-                        hash_batch(&mut hash, &prev_buf[..len], &prev_tags[..n], cs);
-                    }
-                },
-                || -> std::result::Result<(), aes_gcm::Error> {
-                    buf[..data_len]
-                        .par_chunks_mut(cs)
-                        .zip(tag_s[..chunks].par_iter_mut())
-                        .enumerate()
-                        .try_for_each(|(j, (chunk, tag))| {
-                            let last = !more && j + 1 == chunks;
-                            *tag = payload
-                                .encrypt_inout_detached(
-                                    &nonce(counter + j as u64, last).into(),
-                                    &[],
-                                    chunk.into(),
-                                )?
-                                .into();
-                            Ok(())
-                        })
-                },
-            );
+            let Batch { data, tags, .. } = &mut b;
             if data_len == 0 {
-                tag_s[0] = payload
-                    .encrypt_inout_detached(&nonce(counter, true).into(), &[], (&mut [][..]).into())
-                    .map_err(|_| Error::Integrity("chunk encryption failed".into()))?
-                    .into();
+                tags[0] = payload.seal(&nonce(counter, true), &mut [])?;
+            } else {
+                data.buf[..data_len]
+                    .par_chunks_mut(cs)
+                    .zip(tags[..chunks].par_iter_mut())
+                    .enumerate()
+                    .try_for_each(|(j, (chunk, tag))| -> Result<()> {
+                        let last = !more && j + 1 == chunks;
+                        *tag = payload.seal(&nonce(counter + j as u64, last), chunk)?;
+                        Ok(())
+                    })?;
             }
-            sealed.map_err(|_| Error::Integrity("chunk encryption failed".into()))?;
-            for (j, tag) in tag_s[..chunks].iter().enumerate() {
-                let start = j * cs;
-                let end = (start + cs).min(data_len);
-                out.write_all(&buf[start..end])?;
-                out.write_all(tag)?;
-                written += (end - start + TAG_LEN) as u64;
+            if more {
+                carry = Some(b.data.buf[batch * cs]);
             }
+            b.len = data_len;
+            b.chunks = chunks;
             plain_total += data_len as u64;
+            to_write.send(b).map_err(|_| stalled())?;
             if !more {
-                hash_batch(&mut hash, &buf[..data_len], &tag_s[..chunks], cs);
-                break;
+                return Ok(plain_total);
             }
-            pending = Some((data_len, chunks));
-            prev_buf[0] = buf[batch * cs];
-            filled = 1;
-            cur ^= 1;
             counter = counter
                 .checked_add(batch as u64)
                 .ok_or(Error::Invalid("too many chunks".into()))?;
         }
-        out.flush()?;
-        Ok(Sealed {
-            header_sha256: hex::encode(Sha256::digest(h)),
-            container_sha256: hex::encode(hash.finalize()),
-            plaintext_len: plain_total,
-            container_len: written,
-        })
     }
+}
+
+/// Writes every chunk of `b` followed by its tag, gathering them into few system calls
+/// (`writev`); returns the bytes written.
+fn write_pieces(out: &mut (dyn Write + Send), b: &Batch, cs: usize) -> Result<u64> {
+    let mut total = 0u64;
+    let mut slices: Vec<IoSlice<'_>> = Vec::with_capacity(128);
+    let mut pieces = b.pieces(cs).peekable();
+    while pieces.peek().is_some() {
+        slices.clear();
+        for (data, tag) in pieces.by_ref().take(64) {
+            slices.push(IoSlice::new(data));
+            slices.push(IoSlice::new(tag));
+            total += (data.len() + TAG_LEN) as u64;
+        }
+        write_all_vectored(out, &mut slices)?;
+    }
+    Ok(total)
+}
+
+/// `Write::write_all_vectored`, which is not stable yet.
+fn write_all_vectored(out: &mut (dyn Write + Send), mut bufs: &mut [IoSlice<'_>]) -> Result<()> {
+    IoSlice::advance_slices(&mut bufs, 0);
+    while !bufs.is_empty() {
+        match out.write_vectored(bufs) {
+            Ok(0) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::WriteZero,
+                    "failed to write the container",
+                )
+                .into());
+            }
+            Ok(n) => IoSlice::advance_slices(&mut bufs, n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
 }
 
 /// Authenticates the header against `key`, then decrypts the chunks that follow it in `input`
 /// to `out`, in constant memory. Plaintext of each chunk is written once that chunk has
 /// authenticated; on error the output so far must be discarded (the CLI writes to a temporary
 /// file and renames only on success).
-pub fn decrypt<R: Read + ?Sized, W: Write + ?Sized>(
+pub fn decrypt<R: Read + ?Sized, W: Write + Send + ?Sized>(
+    key: &DataKey,
+    header: &Header,
+    input: &mut R,
+    out: &mut W,
+) -> Result<u64> {
+    decrypt_using(Backend::detect(), key, header, input, out)
+}
+
+/// [`decrypt`] with a chosen chunk-cipher implementation.
+pub fn decrypt_using<R: Read + ?Sized, W: Write + Send + ?Sized>(
+    backend: Backend,
     key: &DataKey,
     header: &Header,
     input: &mut R,
@@ -364,12 +514,18 @@ pub fn decrypt<R: Read + ?Sized, W: Write + ?Sized>(
 ) -> Result<u64> {
     // Non-generic body, as for encryption.
     let (mut input, mut out) = (input, out);
-    open(key, header, &mut input, &mut out)
+    open(backend, key, header, &mut input, &mut out)
 }
 
-fn open(key: &DataKey, header: &Header, input: &mut dyn Read, out: &mut dyn Write) -> Result<u64> {
+fn open(
+    backend: Backend,
+    key: &DataKey,
+    header: &Header,
+    input: &mut dyn Read,
+    out: &mut (dyn Write + Send),
+) -> Result<u64> {
     let b = &header.bytes;
-    let keys = derive(key, &b[32..64], &header.key_id)?;
+    let keys = derive(key, &b[32..64], &header.key_id, backend)?;
     // Constant-time comparison is not needed for the commitment (it is not a MAC over
     // attacker-chosen data); the header tag check below uses GCM's own constant-time compare.
     if keys.commitment[..] != b[64..96] {
@@ -386,11 +542,77 @@ fn open(key: &DataKey, header: &Header, input: &mut dyn Read, out: &mut dyn Writ
         )
         .map_err(|_| Error::HeaderChanged)?;
 
-    let n = header.chunk_size as usize + TAG_LEN;
-    let batch = batch_chunks(n);
-    // As in `encrypt`: a batch of chunks opened in parallel, one byte of look-ahead. Only
-    // chunks that authenticated are written, in order, up to the first one that fails.
-    let mut buf = Zeroizing::new(vec![0u8; batch * n + 1]);
+    let cs = header.chunk_size as usize;
+    let batch = batch_chunks(cs + TAG_LEN);
+    // This thread reads and opens; a writer thread writes the plaintext of the batch before.
+    // Plaintext batches circulate through a pool of three (wiped when dropped).
+    let (to_write, write_rx) = mpsc::channel::<Plain>();
+    let (to_pool, pool_rx) = mpsc::channel::<Plain>();
+    for _ in 0..3 {
+        let _ = to_pool.send(Plain {
+            data: Wiped::new(batch * cs),
+            len: 0,
+        });
+    }
+    std::thread::scope(|s| -> Result<u64> {
+        let writer = s.spawn(move || -> Result<u64> {
+            let mut total = 0u64;
+            for p in write_rx {
+                out.write_all(&p.data.buf[..p.len])?;
+                total += p.len as u64;
+                let _ = to_pool.send(p);
+            }
+            out.flush()?;
+            Ok(total)
+        });
+        let opened = open_batches(&keys, cs, batch, input, &pool_rx, to_write);
+        let written = writer
+            .join()
+            .map_err(|_| Error::Integrity("plaintext writer failed".into()))?;
+        // A container error first (the output is to be discarded either way), unless it is
+        // only the echo of the writer stopping on an output error.
+        match (opened, written) {
+            (Ok(_), Ok(w)) => Ok(w),
+            (Err(Error::Integrity(m)), Err(we)) if m == WRITER_STOPPED => Err(we),
+            (Err(e), _) | (Ok(_), Err(e)) => Err(e),
+        }
+    })
+}
+
+const WRITER_STOPPED: &str = "plaintext writer stopped";
+
+/// A batch of authenticated plaintext on its way to the output.
+struct Plain {
+    data: Wiped,
+    len: usize,
+}
+
+/// Opens one piece (chunk + tag) into `plain` (its length), leaving `piece` as it was, so that
+/// a failed piece can be tried again under the other last-flag to name the error.
+fn open_piece(keys: &Keys, nonce: &[u8; 12], piece: &[u8], plain: &mut [u8]) -> bool {
+    let (body, tagb) = piece.split_at(piece.len() - TAG_LEN);
+    let mut tag = [0u8; TAG_LEN];
+    tag.copy_from_slice(tagb);
+    plain.copy_from_slice(body);
+    keys.payload.open(nonce, plain, &tag)
+}
+
+/// Reads and opens the chunks after the header, handing authenticated plaintext to the writer
+/// in order, up to the first chunk that fails; returns the plaintext length.
+fn open_batches(
+    keys: &Keys,
+    cs: usize,
+    batch: usize,
+    input: &mut dyn Read,
+    pool: &mpsc::Receiver<Plain>,
+    to_write: mpsc::Sender<Plain>,
+) -> Result<u64> {
+    let stalled = || Error::Integrity(WRITER_STOPPED.into());
+    let n = cs + TAG_LEN;
+    // As in `encrypt`: a batch of chunks opened in parallel, one byte of look-ahead. Each
+    // chunk is opened into the plaintext batch, so the ciphertext stays for a second try that
+    // names the error.
+    let mut buf = vec![0u8; batch * n + 1];
     let mut ok = vec![false; batch];
     let mut filled = 0usize;
     let mut counter = 0u64;
@@ -403,83 +625,121 @@ fn open(key: &DataKey, header: &Header, input: &mut dyn Read, out: &mut dyn Writ
         } else {
             (filled.saturating_sub(1)) / n
         };
-        let payload = &keys.payload;
+        let mut p = pool.recv().map_err(|_| stalled())?;
+        p.data.touch(nonfinal * cs);
         buf[..nonfinal * n]
-            .par_chunks_mut(n)
+            .par_chunks(n)
+            .zip(p.data.buf[..nonfinal * cs].par_chunks_mut(cs))
             .zip(ok[..nonfinal].par_iter_mut())
             .enumerate()
-            .for_each(|(j, (piece, ok))| {
-                let (body, tagb) = piece.split_at_mut(n - TAG_LEN);
-                let mut t = [0u8; TAG_LEN];
-                t.copy_from_slice(tagb);
-                *ok = payload
-                    .decrypt_inout_detached(
-                        &nonce(counter + j as u64, false).into(),
-                        &[],
-                        body.into(),
-                        &t.into(),
-                    )
-                    .is_ok();
+            .for_each(|(j, ((piece, plain), ok))| {
+                *ok = open_piece(keys, &nonce(counter + j as u64, false), piece, plain);
             });
-        for j in 0..nonfinal {
-            let (body, tagb) = buf[j * n..(j + 1) * n].split_at_mut(n - TAG_LEN);
-            if !ok[j] {
-                let t: [u8; TAG_LEN] = tagb.try_into().map_err(|_| Error::BadMagic)?;
-                // A full chunk that authenticates as final, followed by bytes: trailing data.
-                let is_final = keys
-                    .payload
-                    .decrypt_inout_detached(
-                        &nonce(counter, true).into(),
-                        &[],
-                        body.into(),
-                        &t.into(),
-                    )
-                    .is_ok();
-                buf.iter_mut().for_each(|x| *x = 0);
-                return Err(if is_final {
-                    Error::TrailingData
-                } else {
-                    Error::ChunkAuthFailed { chunk: counter }
-                });
-            }
-            out.write_all(body)?;
-            total += body.len() as u64;
-            counter += 1;
+        let good = ok[..nonfinal].iter().take_while(|&&o| o).count();
+        if good < nonfinal {
+            // Write what authenticated before the failure, then name the failure: a full
+            // chunk that authenticates as final, followed by bytes, is trailing data.
+            let at = counter + good as u64;
+            let piece = &buf[good * n..(good + 1) * n];
+            let mut scratch = Zeroizing::new(vec![0u8; cs]);
+            let is_final = open_piece(keys, &nonce(at, true), piece, &mut scratch);
+            p.len = good * cs;
+            to_write.send(p).map_err(|_| stalled())?;
+            return Err(if is_final {
+                Error::TrailingData
+            } else {
+                Error::ChunkAuthFailed { chunk: at }
+            });
         }
+        p.len = nonfinal * cs;
+        total += p.len as u64;
+        counter += nonfinal as u64;
+        to_write.send(p).map_err(|_| stalled())?;
         if nonfinal == batch {
             buf[0] = buf[batch * n];
             filled = 1;
             continue;
         }
-        // The input ended: what is left after the non-final chunks is the final chunk.
+        // The input ended: what is left after the non-final chunks must be the final chunk.
         buf.copy_within(nonfinal * n..filled, 0);
         filled -= nonfinal * n;
-        // The input ended: this piece must be the final chunk.
         if filled < TAG_LEN {
             return Err(Error::Truncated { chunk: counter });
         }
-        let (body, tagb) = buf[..filled].split_at_mut(filled - TAG_LEN);
-        let t: [u8; TAG_LEN] = tagb.try_into().map_err(|_| Error::BadMagic)?;
-        if keys
-            .payload
-            .decrypt_inout_detached(&nonce(counter, true).into(), &[], body.into(), &t.into())
-            .is_ok()
-        {
-            out.write_all(body)?;
-            total += body.len() as u64;
-            out.flush()?;
+        let piece = &buf[..filled];
+        let mut p = pool.recv().map_err(|_| stalled())?;
+        let len = filled - TAG_LEN;
+        p.data.touch(len);
+        if open_piece(keys, &nonce(counter, true), piece, &mut p.data.buf[..len]) {
+            p.len = len;
+            total += len as u64;
+            to_write.send(p).map_err(|_| stalled())?;
             return Ok(total);
         }
         // A full-size piece that authenticates as non-final: the final chunk was cut off.
-        if filled == n
-            && keys
-                .payload
-                .decrypt_inout_detached(&nonce(counter, false).into(), &[], body.into(), &t.into())
-                .is_ok()
-        {
-            body.iter_mut().for_each(|x| *x = 0);
+        if filled == n && open_piece(keys, &nonce(counter, false), piece, &mut p.data.buf[..len]) {
             return Err(Error::Truncated { chunk: counter + 1 });
         }
         return Err(Error::ChunkAuthFailed { chunk: counter });
+    }
+}
+
+/// The entry point of the `container_open` fuzz target (see `fuzz/README.md`); not an API.
+#[doc(hidden)]
+pub mod fuzzing {
+    use super::*;
+
+    /// First byte: bit 0 picks the chunk cipher (portable or accelerated), bit 1 the mode.
+    /// Raw mode: the rest is read as a container under a fixed key; it must fail or succeed
+    /// without a panic. Sealed mode: the next four bytes choose a chunk size (64..=512), a
+    /// position and a bit; the rest is sealed, must open back to itself, and must fail to open
+    /// once that bit is flipped or the container is cut short by the position's low byte.
+    pub fn container_open(data: &[u8]) {
+        let key = DataKey::from_bytes([0x11; 32]);
+        let Some((&mode, rest)) = data.split_first() else {
+            return;
+        };
+        let backend = if mode & 1 == 0 {
+            Backend::Portable
+        } else {
+            Backend::accelerated().unwrap_or(Backend::Portable)
+        };
+        let open = |c: &[u8]| -> Result<Vec<u8>> {
+            let mut r = c;
+            let h = Header::read_from(&mut r)?;
+            let mut out = Vec::new();
+            decrypt_using(backend, &key, &h, &mut r, &mut out)?;
+            Ok(out)
+        };
+        if mode & 2 == 0 {
+            let _ = open(rest);
+            return;
+        }
+        let mut ctl = [0u8; 4];
+        let n = rest.len().min(4);
+        ctl[..n].copy_from_slice(&rest[..n]);
+        let plain = &rest[n..];
+        let chunk = 64u32 << (ctl[0] % 4);
+        let mut c = Vec::new();
+        dangerous::encrypt_with_salt_using(
+            backend,
+            &key,
+            KeyId([7; 16]),
+            chunk,
+            &[3; 32],
+            &mut &plain[..],
+            &mut c,
+        )
+        .expect("sealing into memory cannot fail");
+        assert_eq!(open(&c).expect("a sealed container opens"), plain);
+        let pos = usize::from(u16::from_be_bytes([ctl[1], ctl[2]])) % c.len();
+        let mut flipped = c.clone();
+        flipped[pos] ^= 1 << (ctl[3] % 8);
+        assert!(open(&flipped).is_err(), "flipped bit {pos} undetected");
+        let cut = 1 + usize::from(ctl[1]) % c.len();
+        assert!(
+            open(&c[..c.len() - cut]).is_err(),
+            "cut of {cut} undetected"
+        );
     }
 }

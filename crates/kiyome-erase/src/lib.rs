@@ -25,6 +25,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod chunk_cipher;
 pub mod container;
 pub mod custody;
 mod error;

@@ -520,7 +520,7 @@ impl Store {
 
     /// Encrypts `input` under the key `name` into a container; sets first use and records the
     /// container.
-    pub fn encrypt<R: Read + ?Sized, W: Write + ?Sized>(
+    pub fn encrypt<R: Read + ?Sized, W: Write + Send + ?Sized>(
         &mut self,
         name: &str,
         input: &mut R,
@@ -565,7 +565,7 @@ impl Store {
     }
 
     /// Decrypts a container, finding its key by the id in the header.
-    pub fn decrypt<R: Read + ?Sized, W: Write + ?Sized>(
+    pub fn decrypt<R: Read + ?Sized, W: Write + Send + ?Sized>(
         &mut self,
         input: &mut R,
         out: &mut W,
