@@ -63,7 +63,7 @@ row() { # label "WALL CPU"
 }
 ratio() { echo "scale=2; $1 / $2" | bc -l; }
 
-echo "== throughput on a ${MIB} MiB file (page cache; best of 3); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== throughput on a ${MIB} MiB file (page cache; best of ${RUNS:-5}, output removed and dirty pages synced before each run); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 IN=$WORK/plain.bin
 [ "$(stat -c %s "$IN" 2>/dev/null || echo 0)" -eq $((MIB << 20)) ] || head -c $((MIB << 20)) /dev/urandom > "$IN"
 age-keygen -o "$WORK/age.key" 2>/dev/null || true
