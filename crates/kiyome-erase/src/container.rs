@@ -188,7 +188,6 @@ fn read_full<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> std::io::Result<usi
     Ok(filled)
 }
 
-/// One batch of sealed chunks on its way to the output and the container hash.
 /// A batch buffer that held plaintext: wiped on drop, up to the furthest byte ever filled
 /// (a small input does not pay for wiping the whole batch).
 struct Wiped {
@@ -216,6 +215,7 @@ impl Drop for Wiped {
     }
 }
 
+/// One batch of sealed chunks on its way to the output and the container hash.
 struct Batch {
     /// Chunk bytes (`len` of them are sealed data), plus one byte of look-ahead.
     data: Wiped,
@@ -473,7 +473,6 @@ fn write_pieces(out: &mut (dyn Write + Send), b: &Batch, cs: usize) -> Result<u6
 
 /// `Write::write_all_vectored`, which is not stable yet.
 fn write_all_vectored(out: &mut (dyn Write + Send), mut bufs: &mut [IoSlice<'_>]) -> Result<()> {
-    IoSlice::advance_slices(&mut bufs, 0);
     while !bufs.is_empty() {
         match out.write_vectored(bufs) {
             Ok(0) => {
